@@ -1,0 +1,45 @@
+# Two commands set up everything on a fresh machine: `make run` and `make test`.
+VENV    ?= .venv
+PYTHON  ?= python3
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+
+.PHONY: install index run serve test lint eval bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# The CPU build of torch first: a plain `torch` requirement could pull a multi-GB CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+index: install
+	$(VENV)/bin/c5qa index
+
+# The app builds or updates the index at start, then serves http://127.0.0.1:7860
+run: install
+	$(PY) app.py
+
+serve: run
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench app.py
+	$(VENV)/bin/ruff format --check src tests bench app.py
+
+# pytest exits 5 when it collects nothing: for this suite that is a failure, said plainly.
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+eval: install
+	$(VENV)/bin/c5qa eval eval/questions.jsonl
+
+bench: install
+	$(PY) bench/chunking.py
+
+clean:
+	rm -rf $(VENV) index/gen-* index/.gen-* index/CURRENT index/.lock .pytest_cache .hypothesis

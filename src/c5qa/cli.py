@@ -1,0 +1,177 @@
+"""The ``c5qa`` command: index, ask, eval, serve. Thin: everything goes through ``Service``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from c5qa.answer import Answer
+from c5qa.index import IndexProblem
+from c5qa.service import Service
+from c5qa.settings import Settings, load_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(
+        corpus_dir=getattr(args, "corpus", None),
+        index_dir=getattr(args, "index", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+    )
+
+
+def _print_json(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def _print_answer(answer: Answer) -> None:
+    print(answer.text)
+    print()
+    print("Sources:" if not answer.abstained else "Closest material:")
+    for n, p in enumerate(answer.passages, start=1):
+        meta = ", ".join(x for x in (p.publisher, p.date, p.location) if x)
+        partial = " (partial text)" if p.partial else ""
+        print(f"[{n}] {p.title}{partial} — {meta} — {p.source} (score {p.score:.2f})")
+        print("    " + " ".join(p.text.split()))
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    service = Service(_settings(args))
+    notice = (lambda m: print(m, file=sys.stderr)) if args.json else print
+    report = service.index(progress=sys.stderr.isatty(), wait=args.wait, on_notice=notice)
+    if args.json:
+        _print_json(report.to_json())
+        return 0
+    print(
+        f"{report.documents} documents, {report.chunks} chunks ({report.embedded} embedded) "
+        f"in {report.seconds:.1f} s — added {len(report.added)}, updated {len(report.updated)}, "
+        f"removed {len(report.removed)}, unchanged {report.unchanged}"
+    )
+    for failure in report.failed:
+        print(f"skipped {failure.source}: {failure.error}")
+    return 0
+
+
+def _read_batch(path: Path) -> list[dict]:
+    items = []
+    stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+    with stream:
+        for number, line in enumerate(stream, start=1):
+            if line.strip():
+                try:
+                    item = json.loads(line)
+                    if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                        raise ValueError("needs a string 'question'")
+                except ValueError as exc:
+                    raise SystemExit(f"c5qa ask: {path}:{number}: {exc}") from exc
+                items.append(item)
+    return items
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    service = Service(_settings(args))
+    if args.batch:
+        items = _read_batch(args.batch)
+        service.store(), service.embedder  # load before timing: model load is not per question
+        seconds = []
+        for item in items:
+            started = time.perf_counter()
+            answer = service.ask(item["question"], history=item.get("history") or (), k=args.k)
+            seconds.append(time.perf_counter() - started)
+            _print_json(answer.to_json())
+        if seconds:
+            print(
+                f"answered {len(seconds)} questions: median {statistics.median(seconds):.4f} s, "
+                f"max {max(seconds):.4f} s per question (model load excluded)",
+                file=sys.stderr,
+            )
+        return 0
+    if not args.question:
+        print("c5qa ask: give a QUESTION or --batch FILE", file=sys.stderr)
+        return 2
+    answer = service.ask(" ".join(args.question), k=args.k)
+    if args.json:
+        _print_json(answer.to_json())
+    else:
+        _print_answer(answer)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from c5qa.evaluation import evaluate, format_report, load_questions
+
+    service = Service(_settings(args))
+    report = evaluate(service, load_questions(args.file), k=args.k)
+    if args.json:
+        _print_json(report)
+    else:
+        print(format_report(report))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from c5qa.ui import serve
+
+    serve(_settings(args))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="c5qa", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--corpus", type=Path, help="corpus folder (default: setting corpus_dir)")
+        p.add_argument("--index", type=Path, help="index folder (default: setting index_dir)")
+
+    p = sub.add_parser("index", help="build or update the index from the corpus")
+    common(p)
+    p.add_argument("--json", action="store_true", help="print one JSON report")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        help="seconds to wait for another running index update (default 60)",
+    )
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer a question with cited passages")
+    common(p)
+    p.add_argument("--k", type=int, default=None, help="passages to retrieve (default 5)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--batch", type=Path, help="JSON Lines of questions ('-' for stdin)")
+    p.add_argument("question", nargs="*")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="recall@1/@5 and MRR on a question set")
+    common(p)
+    p.add_argument("file", type=Path)
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="start the web chat")
+    common(p)
+    p.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (IndexProblem, ValueError, OSError) as exc:
+        print(f"c5qa {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

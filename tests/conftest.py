@@ -1,0 +1,64 @@
+"""Shared fixtures: the real model (loaded once per session), small real corpora, real indexes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from c5qa.embedding import Embedder
+from c5qa.service import Service
+from c5qa.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+EVAL = ROOT / "eval" / "questions.jsonl"
+SHARED = ROOT.parent / "shared"
+
+KAZAKHSTAN = "2025-11-07_fact-sheet-a-new-era-in-us-kazakhstan-relations.txt"
+NEW_YORK = "2023-09-21_c5plus1-new-york-declaration.txt"
+SAMARKAND = "2015-11-01_c5plus1-samarkand-joint-declaration.txt"
+TURKMENISTAN = "2025-11-07_fact-sheet-president-trump-deepens-ties-with-turkmenistan.txt"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path in ../shared: a failure under CI (it must be there), a stated skip elsewhere."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        message = f"{path} is missing (../shared is laid beside the project on dev machines and CI)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def corpus_service(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Service:
+    """The whole seed corpus, indexed once for the session (read-only for tests)."""
+    index_dir = tmp_path_factory.mktemp("index-full")
+    service = Service(Settings(corpus_dir=CORPUS, index_dir=index_dir), embedder)
+    service.index(on_notice=lambda message: None)
+    return service
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """A writable corpus of four real documents."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in (KAZAKHSTAN, NEW_YORK, SAMARKAND, TURKMENISTAN):
+        shutil.copy(CORPUS / name, corpus / name)
+    return corpus
+
+
+@pytest.fixture
+def small_service(small_corpus: Path, tmp_path: Path, embedder: Embedder) -> Service:
+    settings = Settings(corpus_dir=small_corpus, index_dir=tmp_path / "index")
+    return Service(settings, embedder)

@@ -1,0 +1,72 @@
+import re
+
+import pytest
+
+from c5qa.answer import ABSTAIN_TEXT
+from c5qa.evaluation import load_questions
+from c5qa.service import Service
+from tests.conftest import EVAL, KAZAKHSTAN
+
+MARKER = re.compile(r"\s*\[(\d+)\]")
+
+
+def _sentences_with_markers(text: str) -> list[tuple[str, int]]:
+    """Split an answer into (quoted sentence, n) pairs at its [n] markers."""
+    pairs, cursor = [], 0
+    for match in MARKER.finditer(text):
+        pairs.append((text[cursor : match.start()].strip(), int(match.group(1))))
+        cursor = match.end()
+    assert text[cursor:].strip() == "", "text after the last marker is uncited"
+    return pairs
+
+
+def test_every_answer_sentence_is_quoted_verbatim_from_its_passage(
+    corpus_service: Service,
+) -> None:
+    """The grounding promise, on every question of the eval set."""
+    for q in load_questions(EVAL):
+        answer = corpus_service.ask(q.question, history=q.history)
+        if answer.abstained:
+            assert answer.text == ABSTAIN_TEXT
+            continue
+        pairs = _sentences_with_markers(answer.text)
+        assert pairs, q.id
+        assert len(pairs) == len(answer.citations) <= corpus_service.settings.answer_sentences
+        for (sentence, n), citation in zip(
+            sorted(pairs), sorted((c.text, c.n) for c in answer.citations), strict=True
+        ):
+            assert (sentence, n) == citation
+            assert 1 <= n <= len(answer.passages)
+            assert sentence in answer.passages[n - 1].text, (q.id, sentence)
+
+
+def test_citations_point_into_the_document(corpus_service: Service) -> None:
+    answer = corpus_service.ask(
+        "Which firm will upgrade Kazakhstan's air traffic management system?"
+    )
+    assert not answer.abstained and "Leidos" in answer.text
+    lead = answer.citations[0]
+    assert lead.source == KAZAKHSTAN and "Leidos" in lead.text
+    document = corpus_service.store().documents[lead.source]
+    assert document.text[lead.start : lead.end] == lead.text
+
+
+def test_answer_does_not_repeat_a_sentence(corpus_service: Service) -> None:
+    answer = corpus_service.ask("What is the C5+1 Critical Minerals Dialogue?")
+    quoted = [(c.source, c.start) for c in answer.citations]
+    assert len(quoted) == len(set(quoted))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is a good recipe for plov?",
+        "Who won the 2022 football World Cup final?",
+    ],
+)
+def test_off_corpus_question_abstains_and_shows_closest_material(
+    corpus_service: Service, question: str
+) -> None:
+    answer = corpus_service.ask(question)
+    assert answer.abstained and answer.text == ABSTAIN_TEXT
+    assert len(answer.passages) == corpus_service.settings.k

@@ -1,0 +1,175 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from c5qa.cli import main
+from c5qa.service import Service
+from tests.conftest import KAZAKHSTAN, ROOT
+
+INDEX_KEYS = {
+    "added",
+    "updated",
+    "removed",
+    "unchanged",
+    "failed",
+    "documents",
+    "chunks",
+    "embedded",
+    "seconds",
+}
+ANSWER_KEYS = {"question", "answer", "abstained", "passages"}
+PASSAGE_KEYS = {
+    "n",
+    "source",
+    "title",
+    "date",
+    "publisher",
+    "location",
+    "start",
+    "end",
+    "text",
+    "score",
+}
+
+
+def _check_answer(obj: dict, k: int) -> None:
+    assert set(obj) == ANSWER_KEYS
+    assert isinstance(obj["answer"], str) and isinstance(obj["abstained"], bool)
+    assert len(obj["passages"]) == k
+    for n, passage in enumerate(obj["passages"], start=1):
+        assert set(passage) == PASSAGE_KEYS and passage["n"] == n
+        assert isinstance(passage["start"], int) and isinstance(passage["score"], float)
+        assert passage["location"].startswith(("p. ", "¶ "))
+    for marker in {int(m) for m in __import__("re").findall(r"\[(\d+)\]", obj["answer"])}:
+        assert 1 <= marker <= k
+
+
+def test_console_script_index_then_ask(tmp_path: Path, small_corpus: Path) -> None:
+    """The installed `c5qa` command end to end, in real processes."""
+    env = {**os.environ, "C5QA_CONFIG": str(tmp_path / "none.toml")}
+    index = tmp_path / "index"
+    exe = Path(sys.executable).with_name("c5qa")
+    run = subprocess.run(
+        [str(exe), "index", "--corpus", str(small_corpus), "--index", str(index), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    report = json.loads(run.stdout)
+    assert set(report) >= INDEX_KEYS
+    assert len(report["added"]) == 4 and report["embedded"] == report["chunks"]
+    assert report["failed"] == [] and report["unchanged"] == 0
+    run = subprocess.run(
+        [
+            str(exe),
+            "ask",
+            "--index",
+            str(index),
+            "--corpus",
+            str(small_corpus),
+            "--json",
+            "Which firm will upgrade Kazakhstan's air traffic management system?",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    answer = json.loads(run.stdout)
+    _check_answer(answer, 5)
+    assert "Leidos" in answer["answer"]
+    assert any(p["source"] == KAZAKHSTAN and "Leidos" in p["text"] for p in answer["passages"])
+
+
+def _cli(capsys: pytest.CaptureFixture, service: Service, *args: str) -> tuple[int, str, str]:
+    settings = service.settings
+    code = main(
+        [
+            args[0],
+            "--corpus",
+            str(settings.corpus_dir),
+            "--index",
+            str(settings.index_dir),
+            *args[1:],
+        ]
+    )
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ask_batch_keeps_order_and_uses_history(
+    capsys: pytest.CaptureFixture, corpus_service: Service, tmp_path: Path
+) -> None:
+    batch = tmp_path / "questions.jsonl"
+    items = [
+        {"question": "Which firm will upgrade Kazakhstan's air traffic management system?"},
+        {
+            "question": "What about Turkmenistan?",
+            "history": [
+                {"role": "user", "content": "What deals did Kazakhstan sign in Washington?"},
+                {"role": "assistant", "content": "Boeing, Wabtec and Leidos deals."},
+            ],
+        },
+        {"question": "What is a good recipe for plov?"},
+    ]
+    batch.write_text("\n".join(json.dumps(i) for i in items) + "\n")
+    code, out, err = _cli(
+        capsys, corpus_service, "ask", "--json", "--batch", str(batch), "--k", "3"
+    )
+    assert code == 0
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert [a["question"] for a in answers] == [i["question"] for i in items]
+    for answer in answers:
+        _check_answer(answer, 3)
+    assert "Turkmenistan" in " ".join(p["text"] for p in answers[1]["passages"])
+    assert answers[2]["abstained"] is True
+    assert "median" in err
+
+
+def test_ask_human_output_and_index_text(
+    capsys: pytest.CaptureFixture, corpus_service: Service
+) -> None:
+    code, out, _ = _cli(capsys, corpus_service, "ask", "Who", "makes", "the", "locomotives?")
+    assert code == 0 and "Sources:" in out and "[1]" in out
+    code, out, _ = _cli(capsys, corpus_service, "index")
+    assert code == 0 and "17 documents" in out and "unchanged 17" in out
+
+
+def test_clear_errors_exit_2(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    code = main(["ask", "--index", str(tmp_path / "none"), "anything"])
+    assert code == 2 and "c5qa index" in capsys.readouterr().err
+    code = main(["index", "--corpus", str(tmp_path / "absent"), "--index", str(tmp_path / "i")])
+    assert code == 2 and "does not exist" in capsys.readouterr().err
+
+
+def test_eval_command_prints_recall_and_mrr(
+    capsys: pytest.CaptureFixture, corpus_service: Service, tmp_path: Path
+) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps(
+            {
+                "id": "leidos",
+                "kind": "fact",
+                "expect": ["Leidos"],
+                "sources": [KAZAKHSTAN],
+                "question": "Which firm will upgrade Kazakhstan's air traffic management system?",
+            }
+        )
+        + "\n"
+    )
+    code, out, _ = _cli(capsys, corpus_service, "eval", str(questions), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["kinds"]["fact"]["recall@1"] == 1.0
+    assert report["kinds"]["fact"]["mrr"] == 1.0
+
+
+def test_readme_documents_the_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for needle in ("make run", "make test", "c5qa index", "c5qa ask", "c5qa eval", "C5QA_"):
+        assert needle in readme

@@ -1,0 +1,159 @@
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+
+from c5qa.documents import (
+    DocumentError,
+    decode_text,
+    discover,
+    load_document,
+    normalise_date,
+)
+from tests.conftest import CORPUS, KAZAKHSTAN
+
+
+def test_seed_corpus_front_matter_becomes_metadata() -> None:
+    doc = load_document(CORPUS / KAZAKHSTAN, CORPUS)
+    assert doc.source == KAZAKHSTAN
+    assert doc.title == "A New Era in U.S.-Kazakhstan Relations (fact sheet)"
+    assert doc.date == "2025-11-07"
+    assert doc.partial is True
+    assert doc.url.startswith("https://")
+    assert doc.publisher.startswith("U.S. Department of State")
+    assert doc.text.lstrip().startswith("MENAFN")
+    assert "---" not in doc.text[:10] and "title:" not in doc.text
+    assert len(doc.sha256) == 64
+
+
+def test_month_only_date_and_kind() -> None:
+    doc = load_document(CORPUS / "2025-11_the-diplomat-a-c5plus1-or-5-c1plus1s.txt", CORPUS)
+    assert doc.date == "2025-11"
+    assert doc.kind == "analysis"
+    assert doc.partial is False
+
+
+def test_all_seed_documents_load() -> None:
+    paths = discover(CORPUS)
+    assert len(paths) == 17
+    for path in paths:
+        doc = load_document(path, CORPUS)
+        assert doc.title and doc.date[:2] == "20" and doc.text.strip()
+
+
+def test_txt_without_front_matter_takes_title_from_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "2024-01-02_some-briefing-note.txt"
+    path.write_text("First line.\n\nSecond paragraph.", encoding="utf-8")
+    doc = load_document(path, tmp_path)
+    assert doc.title == "Some briefing note"
+    assert doc.date == "" and doc.text == "First line.\n\nSecond paragraph."
+
+
+def test_markdown_with_front_matter(tmp_path: Path) -> None:
+    path = tmp_path / "note.md"
+    path.write_text("---\ntitle: A note\ndate: 2024-03\n---\n# Heading\n\nBody text.\n")
+    doc = load_document(path, tmp_path)
+    assert (doc.title, doc.date) == ("A note", "2024-03")
+    assert doc.text == "# Heading\n\nBody text.\n"
+
+
+def test_invalid_front_matter_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_text("---\ntitle: [unclosed\n---\nBody.\n")
+    with pytest.raises(DocumentError, match="front matter is not valid YAML"):
+        load_document(path, tmp_path)
+
+
+def _pdf(path: Path, pages: list[str], title: str = "") -> None:
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    if title:
+        pdf.set_title(title)
+    pdf.set_creation_date(__import__("datetime").datetime(2023, 9, 21))
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 8, text)
+    pdf.output(str(path))
+
+
+def test_pdf_pages_become_locations_and_metadata_is_read(tmp_path: Path) -> None:
+    pages = [
+        "The first page speaks of the Trans-Caspian route.",
+        "The second page names the Critical Minerals Dialogue.",
+        "The third page closes the statement.",
+    ]
+    _pdf(tmp_path / "statement.pdf", pages, title="A generated statement")
+    doc = load_document(tmp_path / "statement.pdf", tmp_path)
+    assert doc.title == "A generated statement"
+    assert doc.date == "2023-09-21"
+    assert len(doc.pages) == 3
+    for number, expected in enumerate(pages):
+        start = doc.pages[number]
+        end = doc.pages[number + 1] if number + 1 < len(doc.pages) else len(doc.text)
+        assert expected in doc.text[start:end]
+
+
+def test_pdf_without_text_layer_is_refused(tmp_path: Path) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(10, 10, 50, 50)
+    pdf.output(str(tmp_path / "scan.pdf"))
+    with pytest.raises(DocumentError, match="needs OCR"):
+        load_document(tmp_path / "scan.pdf", tmp_path)
+
+
+def test_html_keeps_visible_text_only(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<html><head><title>Readout</title><meta name='date' content='2023-09-19'>"
+        "<style>p {color: red}</style><script>var hidden = 'secret';</script></head>"
+        "<body><nav>Menu</nav><h1>Readout of the meeting</h1>"
+        "<p>The leaders met in <b>New York</b>.</p><p>They agreed to meet again.</p>"
+        "<noscript>enable js</noscript></body></html>"
+    )
+    doc = load_document(path, tmp_path)
+    assert doc.title == "Readout" and doc.date == "2023-09-19"
+    assert "The leaders met in New York." in doc.text
+    assert "secret" not in doc.text and "color" not in doc.text and "enable js" not in doc.text
+    assert "Readout of the meeting\n\nThe leaders met" in doc.text
+
+
+def test_decode_text_handles_bom_utf16_latin1_and_refuses_binary() -> None:
+    assert decode_text("\ufeffhello".encode()) == "hello"
+    assert decode_text("Ташкент".encode("utf-16")) == "Ташкент"
+    assert decode_text("café".encode("latin-1")) == "café"
+    with pytest.raises(DocumentError, match="binary"):
+        decode_text(bytes(range(256)) * 10)
+
+
+def test_size_limit_and_directories(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_text("word " * 1000)
+    with pytest.raises(DocumentError, match="too large"):
+        load_document(tmp_path / "big.txt", tmp_path, max_bytes=100)
+    (tmp_path / "x.pdf").mkdir()
+    with pytest.raises(DocumentError, match="not a regular file"):
+        load_document(tmp_path / "x.pdf", tmp_path)
+
+
+def test_discover_skips_hidden_and_unsupported(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("a")
+    (tmp_path / ".hidden.txt").write_text("h")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.md").write_text("b")
+    assert [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)] == ["a.txt", "sub/b.md"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2023-09-21", "2023-09-21"),
+        ("2025-11", "2025-11"),
+        ("2015", "2015"),
+        ("", ""),
+        ("soon", ""),
+        (__import__("datetime").date(2020, 2, 5), "2020-02-05"),
+    ],
+)
+def test_normalise_date(raw: object, expected: str) -> None:
+    assert normalise_date(raw) == expected

@@ -1,0 +1,109 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from c5qa.index import FORMAT_VERSION, IndexCorrupt, IndexMissing, open_index
+from c5qa.service import Service
+from tests.conftest import CORPUS, KAZAKHSTAN, NEW_YORK, SAMARKAND, TURKMENISTAN
+
+quiet = {"on_notice": lambda message: None}
+
+
+def test_build_writes_manifest_store_and_vectors(small_service: Service) -> None:
+    report = small_service.index(**quiet)
+    assert sorted(report.added) == sorted([KAZAKHSTAN, NEW_YORK, SAMARKAND, TURKMENISTAN])
+    assert report.embedded == report.chunks > 4 and report.documents == 4
+    store = open_index(small_service.settings.index_dir)
+    assert store.check() == []
+    manifest = store.manifest
+    assert manifest["format"] == FORMAT_VERSION
+    assert manifest["model"] == "sentence-transformers/all-MiniLM-L6-v2" and manifest["dim"] == 384
+    assert manifest["chunker"]["size"] == small_service.settings.chunk_size
+    assert manifest["documents"][KAZAKHSTAN]["sha256"] == store.documents[KAZAKHSTAN].sha256
+    assert store.vectors.ntotal == len(store.chunks) == report.chunks
+
+
+def test_second_run_is_a_no_op_and_changes_are_incremental(small_service: Service) -> None:
+    first = small_service.index(**quiet)
+    again = small_service.index(**quiet)
+    assert again.embedded == 0 and again.unchanged == 4 and again.generation == first.generation
+
+    corpus = small_service.settings.corpus_dir
+    (corpus / "new.txt").write_text("The Aral Sea restoration fund received a new pledge.")
+    path = corpus / SAMARKAND
+    path.write_text(path.read_text() + "\nAn appended sentence about the Pamir highway.\n")
+    (corpus / TURKMENISTAN).unlink()
+    report = small_service.index(**quiet)
+    assert report.added == ("new.txt",) and report.updated == (SAMARKAND,)
+    assert report.removed == (TURKMENISTAN,) and report.unchanged == 2
+    store = open_index(small_service.settings.index_dir)
+    embedded_now = sum(1 for c in store.chunks if c.source in ("new.txt", SAMARKAND))
+    assert report.embedded == embedded_now
+    assert TURKMENISTAN not in store.documents and store.check() == []
+    top = small_service.retrieve("Pamir highway", k=1)[0]
+    assert top.source == SAMARKAND and "Pamir highway" in top.text
+
+
+def test_settings_change_rebuilds_everything(small_service: Service) -> None:
+    small_service.index(**quiet)
+    changed = Service(small_service.settings.replace(chunk_size=400), small_service.embedder)
+    report = changed.index(**quiet)
+    assert "chunker" in report.rebuilt
+    assert report.embedded == report.chunks
+
+
+def test_corrupt_index_file_is_detected_and_rebuilt(small_service: Service) -> None:
+    small_service.index(**quiet)
+    index_dir = small_service.settings.index_dir
+    generation = (index_dir / "CURRENT").read_text().strip()
+    target = index_dir / generation / "vectors.faiss"
+    target.write_bytes(target.read_bytes()[:100])
+    with pytest.raises(IndexCorrupt, match="corrupted or truncated"):
+        open_index(index_dir)
+    notices: list[str] = []
+    report = small_service.index(on_notice=notices.append)
+    assert any("corrupted" in n for n in notices)
+    assert report.embedded == report.chunks
+    assert open_index(index_dir).check() == []
+
+
+def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissing, match="c5qa index"):
+        open_index(tmp_path)
+
+
+def test_failed_files_are_reported_and_the_rest_indexed(small_service: Service) -> None:
+    corpus = small_service.settings.corpus_dir
+    (corpus / "junk.txt").write_bytes(bytes(range(256)) * 4)
+    (corpus / "empty.md").write_text("")
+    report = small_service.index(**quiet)
+    failures = {f.source: f.error for f in report.failed}
+    assert set(failures) == {"junk.txt", "empty.md"}
+    assert "binary" in failures["junk.txt"] and "empty" in failures["empty.md"]
+    assert report.documents == 4
+    manifest = json.loads(
+        (small_service.settings.index_dir / report.generation / "manifest.json").read_text()
+    )
+    assert {f["source"] for f in manifest["failed"]} == {"junk.txt", "empty.md"}
+
+
+def test_renamed_file_reuses_vectors(small_service: Service) -> None:
+    small_service.index(**quiet)
+    corpus = small_service.settings.corpus_dir
+    shutil.move(corpus / KAZAKHSTAN, corpus / "renamed.txt")
+    report = small_service.index(**quiet)
+    assert report.added == ("renamed.txt",) and report.removed == (KAZAKHSTAN,)
+    assert report.embedded == 0
+    assert small_service.retrieve("Leidos air traffic", k=1)[0].source == "renamed.txt"
+
+
+def test_old_generations_are_pruned(small_service: Service) -> None:
+    corpus = small_service.settings.corpus_dir
+    for i in range(4):
+        (corpus / f"extra{i}.txt").write_text(f"Extra document number {i}.")
+        small_service.index(**quiet)
+    generations = sorted(p.name for p in small_service.settings.index_dir.glob("gen-*"))
+    assert len(generations) == 2
+    assert (CORPUS / KAZAKHSTAN).exists()  # the seed corpus itself is never touched

@@ -1,0 +1,40 @@
+from c5qa.retrieval import Filters
+from c5qa.service import Service
+from tests.conftest import KAZAKHSTAN, NEW_YORK
+
+
+def test_known_passage_comes_first_with_full_citation(corpus_service: Service) -> None:
+    passages = corpus_service.retrieve(
+        "Which firm will upgrade Kazakhstan's air traffic management system?", k=5
+    )
+    assert len(passages) == 5
+    top = passages[0]
+    assert top.source == KAZAKHSTAN and "Leidos" in top.text
+    assert top.title.startswith("A New Era") and top.date == "2025-11-07" and top.partial
+    assert top.location.startswith("¶ ")
+    store = corpus_service.store()
+    assert store.documents[KAZAKHSTAN].text[top.start : top.end] == top.text
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+def test_document_and_date_filters(corpus_service: Service) -> None:
+    only = corpus_service.retrieve("critical minerals", k=4, filters=Filters(sources=(NEW_YORK,)))
+    assert only and all(p.source == NEW_YORK for p in only)
+    in_2025 = corpus_service.retrieve(
+        "critical minerals", k=10, filters=Filters(date_from="2025", date_to="2025")
+    )
+    assert in_2025 and all(p.date.startswith("2025") for p in in_2025)
+    before = corpus_service.retrieve("cooperation", k=50, filters=Filters(date_to="2019-12"))
+    assert before and all(p.date <= "2019-12" for p in before)
+    nothing = corpus_service.retrieve("anything", filters=Filters(sources=("absent.txt",)))
+    assert nothing == []
+
+
+def test_filters_admit_month_only_dates() -> None:
+    from c5qa.documents import Document
+
+    doc = Document(source="d.txt", text="x", title="d", date="2025-11")
+    assert Filters(date_from="2025-01-01", date_to="2025-12-31").admits(doc)
+    assert Filters(date_from="2025-11").admits(doc)
+    assert not Filters(date_to="2024").admits(doc)
+    assert not Filters(date_from="2023").admits(Document(source="n.txt", text="x", title="n"))
