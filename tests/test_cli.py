@@ -165,8 +165,11 @@ def test_eval_command_prints_recall_and_mrr(
     )
     code, out, _ = _cli(capsys, corpus_service, "eval", str(questions), "--json")
     report = json.loads(out)
-    assert code == 0 and report["kinds"]["fact"]["recall@1"] == 1.0
-    assert report["kinds"]["fact"]["mrr"] == 1.0
+    assert code == 0 and set(report["modes"]) == {"dense", "bm25", "hybrid"}
+    for mode in report["modes"].values():
+        assert mode["kinds"]["fact"]["recall@1"] == 1.0 and mode["kinds"]["fact"]["mrr"] == 1.0
+    code, out, _ = _cli(capsys, corpus_service, "eval", str(questions), "--modes", "bm25")
+    assert code == 0 and "== bm25 ==" in out and "recall@1" in out and "dense" not in out
 
 
 def test_readme_documents_the_commands() -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from c5qa.index import IndexStore
+from c5qa.lexical import tokenize
 from c5qa.retrieval import Passage
 
 ABSTAIN_TEXT = (
@@ -48,16 +49,44 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Policy:
+    """How an answer is chosen. The thresholds are calibrated on the eval set (see README)."""
+
+    max_sentences: int = 5
+    min_support: float = 0.3  # best sentence cosine below this: abstain
+    min_coverage: float = 0.5  # idf-weighted share of question terms found: below, abstain
+    margin: float = 0.15  # keep sentences within this of the best one
+    term_boost: float = 0.3  # weight of question-term overlap in a sentence's relevance
+
+
+@dataclass(frozen=True)
 class _Candidate:
     n: int
     passage: Passage
     start: int
     end: int
+    similarity: float
     relevance: float
     vector: np.ndarray
 
+    @property
+    def text(self) -> str:
+        offset = self.passage.start
+        return self.passage.text[self.start - offset : self.end - offset]
 
-def _candidates(store: IndexStore, query: np.ndarray, passages: tuple[Passage, ...]):
+
+def _weighted_share(terms: dict[str, float], tokens: set[str]) -> float:
+    total = sum(terms.values())
+    return sum(w for t, w in terms.items() if t in tokens) / total if total else 0.0
+
+
+def _candidates(
+    store: IndexStore,
+    query: np.ndarray,
+    terms: dict[str, float],
+    passages: tuple[Passage, ...],
+    term_boost: float,
+) -> list[_Candidate]:
     seen: set[tuple[str, int, int]] = set()
     out: list[_Candidate] = []
     for n, passage in enumerate(passages, start=1):
@@ -67,7 +96,11 @@ def _candidates(store: IndexStore, query: np.ndarray, passages: tuple[Passage, .
             if key in seen:  # overlapping chunks repeat sentences: cite the better-ranked one
                 continue
             seen.add(key)
-            out.append(_Candidate(n, passage, start, end, float(vector @ query), vector))
+            similarity = float(vector @ query)
+            text = passage.text[start - passage.start : end - passage.start]
+            overlap = _weighted_share(terms, set(tokenize(text)))
+            relevance = similarity + term_boost * overlap
+            out.append(_Candidate(n, passage, start, end, similarity, relevance, vector))
     return out
 
 
@@ -87,41 +120,57 @@ def _mmr(candidates: list[_Candidate], limit: int, floor: float, diversity: floa
     return chosen
 
 
+def evidence(
+    question: str,
+    query: np.ndarray,
+    passages: list[Passage],
+    store: IndexStore,
+    term_boost: float = Policy.term_boost,
+) -> tuple[float, float, list[_Candidate]]:
+    """(support, coverage, candidate sentences): how well the passages can answer at all.
+
+    Support is the best sentence's cosine with the question; coverage the largest idf-weighted
+    share of the question's terms that any one passage (with its title) contains — a question
+    about something the corpus never mentions ("plov", "tenge", "2024") has low coverage however
+    similar its topic sounds, and terms scattered over unrelated passages do not add up."""
+    terms = {t: store.lexical.idf(t) for t in set(tokenize(question))}
+    candidates = _candidates(store, query, terms, tuple(passages), term_boost)
+    support = max((c.similarity for c in candidates), default=0.0)
+    coverage = (
+        max(
+            (_weighted_share(terms, set(tokenize(f"{p.title} {p.text}"))) for p in passages),
+            default=0.0,
+        )
+        if terms
+        else 1.0
+    )
+    return support, coverage, candidates
+
+
 def compose(
     question: str,
     query: np.ndarray,
     passages: list[Passage],
     store: IndexStore,
-    max_sentences: int = 5,
-    abstain_below: float = 0.3,
+    policy: Policy = Policy(),
 ) -> Answer:
     passages_t = tuple(passages)
-    if not passages_t or passages_t[0].score < abstain_below:
-        return Answer(question, ABSTAIN_TEXT, True, passages_t)
-    candidates = _candidates(store, query, passages_t)
-    if not candidates:
+    support, coverage, candidates = evidence(question, query, passages, store, policy.term_boost)
+    if not candidates or support < policy.min_support or coverage < policy.min_coverage:
         return Answer(question, ABSTAIN_TEXT, True, passages_t)
     top = max(c.relevance for c in candidates)
-    chosen = _mmr(candidates, max_sentences, floor=max(top - 0.2, abstain_below * 0.8))
+    chosen = _mmr(candidates, policy.max_sentences, floor=top - policy.margin)
     lead, rest = chosen[0], sorted(chosen[1:], key=lambda c: (c.n, c.start))
     lines: list[str] = []
     previous_n = None
     for c in [lead, *rest]:
-        sentence = f"{c.passage.text[c.start - c.passage.start : c.end - c.passage.start]} [{c.n}]"
+        sentence = f"{c.text} [{c.n}]"
         if previous_n is not None and c.n == previous_n:
             lines[-1] += " " + sentence
         else:
             lines.append(sentence)
         previous_n = c.n
     citations = tuple(
-        Citation(
-            c.n,
-            c.passage.source,
-            c.start,
-            c.end,
-            c.passage.text[c.start - c.passage.start : c.end - c.passage.start],
-            c.relevance,
-        )
-        for c in [lead, *rest]
+        Citation(c.n, c.passage.source, c.start, c.end, c.text, c.relevance) for c in [lead, *rest]
     )
     return Answer(question, "\n\n".join(lines), False, passages_t, citations)

@@ -105,11 +105,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from c5qa.evaluation import evaluate, format_report, load_questions
 
     service = Service(_settings(args))
-    report = evaluate(service, load_questions(args.file), k=args.k)
+    questions = load_questions(args.file)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    reports = {mode: evaluate(service, questions, k=args.k, mode=mode) for mode in modes}
     if args.json:
-        _print_json(report)
-    else:
+        _print_json({"k": args.k, "questions": len(questions), "modes": reports})
+        return 0
+    for mode, report in reports.items():
+        print(f"== {mode} ==")
         print(format_report(report))
+        print()
     return 0
 
 
@@ -151,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("file", type=Path)
     p.add_argument("--k", type=int, default=5)
+    p.add_argument(
+        "--modes",
+        default="dense,bm25,hybrid",
+        help="retrieval modes to compare, side by side (default all three)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 

@@ -73,11 +73,13 @@ def answer_has_phrase(question: Question, answer: Answer) -> bool:
     return any(phrase.lower() in quoted for phrase in question.expect)
 
 
-def evaluate(service: Service, questions: list[Question], k: int = 5) -> dict:
+def evaluate(
+    service: Service, questions: list[Question], k: int = 5, mode: str | None = None
+) -> dict:
     """Per kind and overall: recall@1, recall@k, MRR, answer phrase share, abstention."""
     rows: dict[str, list[dict]] = defaultdict(list)
     for q in questions:
-        answer = service.ask(q.question, history=q.history, k=k)
+        answer = service.ask(q.question, history=q.history, k=k, mode=mode)
         rank = first_relevant_rank(q, answer.passages)
         rows[q.kind].append(
             {

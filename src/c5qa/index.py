@@ -36,11 +36,13 @@ from tqdm import tqdm
 from c5qa.chunking import Chunk, chunk_document
 from c5qa.documents import Document, DocumentError, discover, file_sha256, load_document
 from c5qa.embedding import Embedder
+from c5qa.lexical import LexicalIndex
 from c5qa.settings import Settings
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 _FILES = ("documents.jsonl", "chunks.jsonl", "vectors.faiss", "sentences.npy")
+_LEXICAL_DIR = "bm25"
 _ENCODE_GROUP = 512  # chunks per forward pass group: bounds memory of token vectors
 
 
@@ -106,6 +108,7 @@ class IndexStore:
     chunks: list[Chunk]
     vectors: faiss.Index
     sentence_vectors: np.ndarray
+    lexical: LexicalIndex
     sentence_offsets: np.ndarray = field(init=False)  # row of each chunk's first sentence
     ranges: dict[str, tuple[int, int]] = field(init=False)  # source → its chunk id range
 
@@ -120,6 +123,11 @@ class IndexStore:
     def chunk_sentence_vectors(self, chunk_id: int) -> np.ndarray:
         start, end = self.sentence_offsets[chunk_id], self.sentence_offsets[chunk_id + 1]
         return self.sentence_vectors[start:end]
+
+    def chunk_vectors(self, ids: list[int]) -> np.ndarray:
+        if not ids:
+            return np.zeros((0, self.vectors.d), dtype=np.float32)
+        return np.stack([self.vectors.reconstruct(i) for i in ids])
 
     def document_vectors(self, source: str) -> tuple[list[Chunk], np.ndarray, np.ndarray]:
         """A document's chunks with their chunk and sentence vectors, for reuse by a writer."""
@@ -137,6 +145,10 @@ class IndexStore:
         problems = []
         if self.vectors.ntotal != len(self.chunks):
             problems.append(f"{self.vectors.ntotal} vectors for {len(self.chunks)} chunks")
+        if self.lexical.n_docs != len(self.chunks):
+            problems.append(
+                f"BM25 holds {self.lexical.n_docs} chunks, the store {len(self.chunks)}"
+            )
         if len(self.sentence_vectors) != int(self.sentence_offsets[-1]):
             problems.append("sentence vectors do not match the chunks' sentences")
         orphans = {c.source for c in self.chunks} - set(self.documents)
@@ -168,8 +180,11 @@ def open_index(index_dir: Path) -> IndexStore:
     gen_dir = index_dir / generation
     try:
         manifest = json.loads((gen_dir / "manifest.json").read_text())
-        for name in _FILES:
-            if file_sha256(gen_dir / name) != manifest["files"][name]:
+        files = manifest["files"]
+        if not set(_FILES) <= set(files):
+            raise IndexCorrupt(f"index generation {generation} lacks files in its manifest")
+        for name, digest in files.items():
+            if file_sha256(gen_dir / name) != digest:
                 raise IndexCorrupt(f"index file {generation}/{name} is corrupted or truncated")
         documents = {}
         with (gen_dir / "documents.jsonl").open(encoding="utf-8") as fh:
@@ -196,17 +211,24 @@ def open_index(index_dir: Path) -> IndexStore:
                 )
         vectors = faiss.read_index(str(gen_dir / "vectors.faiss"))
         sentence_vectors = np.load(gen_dir / "sentences.npy")
+        lexical = LexicalIndex.load(gen_dir / _LEXICAL_DIR)
     except IndexCorrupt:
         raise
     except FileNotFoundError as exc:
         raise IndexCorrupt(f"index generation {generation} is incomplete: {exc.filename}") from exc
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorrupt(f"index generation {generation} is unreadable: {exc}") from exc
-    store = IndexStore(generation, manifest, documents, chunks, vectors, sentence_vectors)
+    store = IndexStore(generation, manifest, documents, chunks, vectors, sentence_vectors, lexical)
     problems = store.check()
     if problems:
         raise IndexCorrupt(f"index generation {generation} is inconsistent: {problems[0]}")
     return store
+
+
+def lexical_text(document: Document, chunk: Chunk) -> str:
+    """What BM25 indexes for a chunk: its text plus the document title, which often carries
+    the names (country, event) that the chunk's own sentences leave implicit."""
+    return f"{document.title}\n{chunk.text}"
 
 
 def _expected_settings(settings: Settings, embedder: Embedder) -> dict:
@@ -219,6 +241,7 @@ def _expected_settings(settings: Settings, embedder: Embedder) -> dict:
             "overlap": settings.chunk_overlap,
             "splitter": "sentencex",
         },
+        "lexical": LexicalIndex.SIGNATURE,
     }
 
 
@@ -303,6 +326,9 @@ def _write_generation(
     sentence_rows = [e.sentence_vectors for e in entries if e.sentence_vectors is not None]
     sentences = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, dim), np.float32)
     np.save(tmp / "sentences.npy", sentences.astype(np.float32))
+    lexical = LexicalIndex.build([lexical_text(e.document, c) for e in entries for c in e.chunks])
+    lexical.save(tmp / _LEXICAL_DIR)
+    written = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
     manifest = {
         **expected,
         "generation": generation,
@@ -312,10 +338,10 @@ def _write_generation(
             for e in entries
         },
         "failed": [dataclasses.asdict(f) for f in failed],
-        "files": {name: file_sha256(tmp / name) for name in _FILES},
+        "files": {name: file_sha256(tmp / name) for name in written},
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
-    for name in (*_FILES, "manifest.json"):
+    for name in (*written, "manifest.json"):
         with (tmp / name).open("rb") as fh:
             os.fsync(fh.fileno())
     os.rename(tmp, index_dir / generation)

@@ -14,6 +14,7 @@ import numpy as np
 from c5qa.chunking import Span
 from c5qa.documents import Document
 from c5qa.index import IndexStore
+from c5qa.lexical import tokenize
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,29 @@ def allowed_ids(store: IndexStore, filters: Filters) -> np.ndarray:
     return np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class Query:
+    """A question ready for search. For a follow-up, ``context`` is the earlier question and
+    ``weight`` how much the question alone counts against "context + question"."""
+
+    text: str
+    vector: np.ndarray
+    context: str = ""
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """How to search: "dense", "bm25" or "hybrid"; for hybrid, "convex" combination of cosine
+    and max-normalised BM25 (``alpha`` weighs the dense side) or reciprocal-rank fusion."""
+
+    mode: str = "hybrid"
+    fusion: str = "convex"
+    alpha: float = 0.5
+    candidates: int = 50
+    rrf_k: int = 60
+
+
 def dense_search(
     store: IndexStore, query: np.ndarray, k: int, filters: Filters | None = None
 ) -> list[tuple[int, float]]:
@@ -111,3 +135,66 @@ def dense_search(
         return []
     scores, ids = store.vectors.search(query.reshape(1, -1).astype(np.float32), k, params=params)
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+
+def lexical_scores(store: IndexStore, query: Query, filters: Filters | None = None) -> np.ndarray:
+    """BM25 score of every chunk (0 outside the filters)."""
+    scores = store.lexical.scores(tokenize(query.text))
+    if query.context and query.weight < 1:
+        with_context = store.lexical.scores(tokenize(f"{query.context} {query.text}"))
+        scores = query.weight * scores + (1 - query.weight) * with_context
+    if filters:
+        mask = np.zeros(len(scores), dtype=bool)
+        mask[allowed_ids(store, filters)] = True
+        scores = np.where(mask, scores, 0.0)
+    return scores
+
+
+def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    k = min(k, int(np.count_nonzero(scores > 0)))
+    if k <= 0:
+        return []
+    ids = np.argpartition(-scores, k - 1)[:k]
+    ids = ids[np.argsort(-scores[ids], kind="stable")]
+    return [(int(i), float(scores[i])) for i in ids]
+
+
+def fuse(
+    dense: dict[int, float], lexical: dict[int, float], how: Retrieval
+) -> list[tuple[int, float]]:
+    """Combine two complete score maps over the same candidates into one ranking."""
+    if how.fusion == "rrf":
+        fused: dict[int, float] = dict.fromkeys(dense, 0.0)
+        for scores in (dense, lexical):
+            ranked = sorted(scores, key=lambda i: -scores[i])
+            for rank, i in enumerate(ranked, start=1):
+                if scores[i] > 0 or scores is dense:
+                    fused[i] += 1 / (how.rrf_k + rank)
+    else:
+        top = max(lexical.values(), default=0.0) or 1.0
+        fused = {i: how.alpha * dense[i] + (1 - how.alpha) * lexical[i] / top for i in dense}
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+def search(
+    store: IndexStore,
+    query: Query,
+    k: int,
+    filters: Filters | None = None,
+    how: Retrieval = Retrieval(),
+) -> list[tuple[int, float]]:
+    """Ranked (chunk id, score) pairs by the chosen mode."""
+    if how.mode == "dense":
+        return dense_search(store, query.vector, k, filters)
+    lexical = lexical_scores(store, query, filters)
+    if how.mode == "bm25":
+        return _top(lexical, k)
+    pool = max(how.candidates, k)
+    ids = {i for i, _ in dense_search(store, query.vector, pool, filters)}
+    ids |= {i for i, _ in _top(lexical, pool)}
+    if not ids:
+        return []
+    ordered = sorted(ids)
+    cosines = store.chunk_vectors(ordered) @ query.vector
+    dense = dict(zip(ordered, map(float, cosines), strict=True))
+    return fuse(dense, {i: float(lexical[i]) for i in ordered}, how)[:k]

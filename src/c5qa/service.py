@@ -13,15 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from c5qa.answer import Answer, compose
+from c5qa.answer import Answer, Policy, compose
 from c5qa.chat import Message, previous_question
 from c5qa.embedding import Embedder
 from c5qa.index import IndexReport, IndexStore, current_generation, open_index, update_index
-from c5qa.retrieval import Filters, Passage, dense_search, make_passage
+from c5qa.retrieval import Filters, Passage, Query, Retrieval, make_passage, search
 from c5qa.settings import Settings
-
-# Weight of the question itself against "previous question + this question" for follow-ups.
-FOLLOWUP_WEIGHT = 0.6
 
 
 @dataclass(frozen=True)
@@ -48,6 +45,14 @@ class Service:
                 self._embedder = Embedder(self.settings.model, self.settings.batch_size)
             return self._embedder
 
+    @property
+    def policy(self) -> Policy:
+        return Policy(
+            max_sentences=self.settings.answer_sentences,
+            min_support=self.settings.abstain_below,
+            min_coverage=self.settings.min_coverage,
+        )
+
     def store(self) -> IndexStore:
         """The current generation, reloaded when a writer has switched ``CURRENT``."""
         generation = current_generation(self.settings.index_dir)
@@ -63,18 +68,32 @@ class Service:
         self.store()
         return report
 
-    def _query(self, question: str, history: Sequence[Message]) -> np.ndarray:
+    def _query(self, question: str, history: Sequence[Message]) -> Query:
+        """For a follow-up, search with the question blended with the previous question, so
+        "What about Turkmenistan?" keeps the topic and "Who proposed it?" keeps its referent."""
         before = previous_question(history)
         if not before:
-            return self.embedder.encode_query(question)
+            return Query(question, self.embedder.encode_query(question))
+        weight = self.settings.followup_weight
         alone, with_context = self.embedder.encode([question, f"{before} {question}"])
-        vector = FOLLOWUP_WEIGHT * alone + (1 - FOLLOWUP_WEIGHT) * with_context
-        return (vector / np.linalg.norm(vector)).astype(np.float32)
+        vector = weight * alone + (1 - weight) * with_context
+        vector = (vector / np.linalg.norm(vector)).astype(np.float32)
+        return Query(question, vector, context=before, weight=weight)
 
     def _passages(
-        self, store: IndexStore, query: np.ndarray, k: int, filters: Filters | None
+        self,
+        store: IndexStore,
+        query: Query,
+        k: int,
+        filters: Filters | None,
+        mode: str | None = None,
     ) -> list[Passage]:
-        return [make_passage(store, i, s) for i, s in dense_search(store, query, k, filters)]
+        how = Retrieval(
+            mode=mode or self.settings.retrieval,
+            fusion=self.settings.fusion,
+            alpha=self.settings.fusion_alpha,
+        )
+        return [make_passage(store, i, s) for i, s in search(store, query, k, filters, how)]
 
     def retrieve(
         self,
@@ -82,10 +101,11 @@ class Service:
         k: int | None = None,
         filters: Filters | None = None,
         history: Sequence[Message] = (),
+        mode: str | None = None,
     ) -> list[Passage]:
         store = self.store()
         query = self._query(question, history)
-        return self._passages(store, query, k or self.settings.k, filters)
+        return self._passages(store, query, k or self.settings.k, filters, mode)
 
     def ask(
         self,
@@ -93,18 +113,12 @@ class Service:
         history: Sequence[Message] = (),
         k: int | None = None,
         filters: Filters | None = None,
+        mode: str | None = None,
     ) -> Answer:
         store = self.store()
         query = self._query(question, history)
-        passages = self._passages(store, query, k or self.settings.k, filters)
-        return compose(
-            question,
-            query,
-            passages,
-            store,
-            max_sentences=self.settings.answer_sentences,
-            abstain_below=self.settings.abstain_below,
-        )
+        passages = self._passages(store, query, k or self.settings.k, filters, mode)
+        return compose(question, query.vector, passages, store, self.policy)
 
     def status(self) -> Status:
         store = self.store()

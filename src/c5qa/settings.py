@@ -31,9 +31,18 @@ class Settings:
     chunk_size: int = 900
     chunk_overlap: int = 1
     k: int = 5
+    # "hybrid" (BM25 + dense), "dense" or "bm25"; fusion "convex" or "rrf"; fusion_alpha weighs
+    # the dense side of the convex combination. Chosen on the eval set and SciFact train.
+    retrieval: str = "hybrid"
+    fusion: str = "convex"
+    fusion_alpha: float = 0.4
+    # How much a follow-up question counts on its own against "previous question + question".
+    followup_weight: float = 0.4
     answer_sentences: int = 5
-    # Below this cosine similarity between question and best passage the answer abstains.
-    abstain_below: float = 0.30
+    # Abstain when the best sentence's cosine with the question is below abstain_below, or when
+    # the passages hold less than min_coverage of the question's terms (idf-weighted).
+    abstain_below: float = 0.46
+    min_coverage: float = 0.30
     max_file_mb: float = 50.0
     max_question_chars: int = 2000
     host: str = "127.0.0.1"
