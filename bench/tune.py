@@ -63,7 +63,7 @@ def abstention(questions: list, base) -> None:
         )
     best = None
     for s, c in itertools.product(
-        [x / 100 for x in range(20, 61, 2)], [x / 100 for x in range(30, 101, 5)]
+        [x / 100 for x in range(10, 61, 2)], [x / 100 for x in range(0, 101, 5)]
     ):
         abstains = [(off, sup < s or cov < c) for off, sup, cov, _, _ in rows]
         off_ok = sum(a for off, a in abstains if off) / max(1, sum(o for o, _ in abstains))

@@ -70,3 +70,13 @@ def test_off_corpus_question_abstains_and_shows_closest_material(
     answer = corpus_service.ask(question)
     assert answer.abstained and answer.text == ABSTAIN_TEXT
     assert len(answer.passages) == corpus_service.settings.k
+
+
+def test_questions_about_change_read_oldest_first(corpus_service: Service) -> None:
+    from c5qa.answer import about_change
+
+    assert about_change("How did security cooperation change between 2023 and 2025?")
+    assert not about_change("Which firm will upgrade the air traffic system?")
+    answer = corpus_service.ask("How has cooperation on Afghanistan changed over time?")
+    dates = [answer.passages[c.n - 1].date for c in answer.citations]
+    assert dates == sorted(dates)

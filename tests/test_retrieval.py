@@ -38,3 +38,34 @@ def test_filters_admit_month_only_dates() -> None:
     assert Filters(date_from="2025-11").admits(doc)
     assert not Filters(date_to="2024").admits(doc)
     assert not Filters(date_from="2023").admits(Document(source="n.txt", text="x", title="n"))
+
+
+def test_fusion_combines_disagreeing_rankers() -> None:
+    from c5qa.retrieval import Retrieval, fuse
+
+    dense = {0: 0.80, 1: 0.40, 2: 0.10}  # dense prefers 0
+    lexical = {0: 0.0, 1: 9.0, 2: 1.0}  # BM25 prefers 1 and never sees 0
+    assert [i for i, _ in fuse(dense, lexical, Retrieval(alpha=0.9))][0] == 0
+    assert [i for i, _ in fuse(dense, lexical, Retrieval(alpha=0.3))][0] == 1
+    rrf = fuse(dense, lexical, Retrieval(fusion="rrf"))
+    # RRF rewards agreement: 0, seen by one ranker only, comes last.
+    assert [i for i, _ in rrf] == [1, 2, 0]
+
+
+def test_hybrid_finds_names_the_dense_model_misses(corpus_service: Service) -> None:
+    for question, needle in [
+        ("Wabtec", "Wabtec"),
+        ("$4.2 billion", "$4.2 billion"),
+        ("TRIPP", "TRIPP"),
+    ]:
+        hybrid = corpus_service.retrieve(question, k=1, mode="hybrid")
+        lexical = corpus_service.retrieve(question, k=1, mode="bm25")
+        assert needle in hybrid[0].text and needle in lexical[0].text, question
+
+
+def test_modes_and_filters_agree(corpus_service: Service) -> None:
+    for mode in ("dense", "bm25", "hybrid"):
+        passages = corpus_service.retrieve(
+            "critical minerals", k=3, mode=mode, filters=Filters(sources=(NEW_YORK,))
+        )
+        assert passages and {p.source for p in passages} == {NEW_YORK}, mode

@@ -5,6 +5,7 @@ says is exactly what the corpus says, or it says plainly that the corpus does no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,18 @@ class Answer:
             "abstained": self.abstained,
             "passages": [p.to_json(n) for n, p in enumerate(self.passages, start=1)],
         }
+
+
+_CHANGE = re.compile(
+    r"\b(chang\w*|differ\w*|compar\w*|evolv\w*|shift\w*|over time|since|still|anymore|"
+    r"carr(y|ied) over|dropp\w*|kept|continu\w*|between \d{4} and \d{4}|from \d{4} to \d{4})\b",
+    re.IGNORECASE,
+)
+
+
+def about_change(question: str) -> bool:
+    """Whether a question asks how something developed over time."""
+    return bool(_CHANGE.search(question))
 
 
 @dataclass(frozen=True)
@@ -160,10 +173,13 @@ def compose(
         return Answer(question, ABSTAIN_TEXT, True, passages_t)
     top = max(c.relevance for c in candidates)
     chosen = _mmr(candidates, policy.max_sentences, floor=top - policy.margin)
-    lead, rest = chosen[0], sorted(chosen[1:], key=lambda c: (c.n, c.start))
+    if about_change(question):  # a story over time reads oldest first, source by source
+        ordered = sorted(chosen, key=lambda c: (c.passage.date or "9999", c.n, c.start))
+    else:  # the most direct sentence first, then the rest grouped by source
+        ordered = [chosen[0], *sorted(chosen[1:], key=lambda c: (c.n, c.start))]
     lines: list[str] = []
     previous_n = None
-    for c in [lead, *rest]:
+    for c in ordered:
         sentence = f"{c.text} [{c.n}]"
         if previous_n is not None and c.n == previous_n:
             lines[-1] += " " + sentence
@@ -171,6 +187,6 @@ def compose(
             lines.append(sentence)
         previous_n = c.n
     citations = tuple(
-        Citation(c.n, c.passage.source, c.start, c.end, c.text, c.relevance) for c in [lead, *rest]
+        Citation(c.n, c.passage.source, c.start, c.end, c.text, c.relevance) for c in ordered
     )
     return Answer(question, "\n\n".join(lines), False, passages_t, citations)

@@ -118,6 +118,28 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from c5qa.bench import beir_benchmark
+
+    service = Service(_settings(args))
+    log = (lambda m: print(m, file=sys.stderr)) if args.json else print
+    result = beir_benchmark(
+        args.path, service.embedder, args.cache, progress=sys.stderr.isatty(), log=log
+    )
+    if args.json:
+        _print_json(result)
+        return 0
+    print(
+        f"{result['documents']} documents, {result['queries']} test queries, {result['seconds']} s"
+    )
+    print(f"{'':<8} {'nDCG@10':>8} {'recall@100':>11}")
+    for name in ("bm25", "dense", "hybrid"):
+        row = result[name]
+        print(f"{name:<8} {row['ndcg@10']:>8.4f} {row['recall@100']:>11.4f}")
+    print(f"hybrid fusion (chosen on train qrels): {result['hybrid']['fusion']}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from c5qa.ui import serve
 
@@ -163,6 +185,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="benchmarks")
+    bench = p.add_subparsers(dest="benchmark", required=True)
+    p = bench.add_parser("beir", help="BM25, dense and hybrid on a BEIR dataset (test split)")
+    p.add_argument("path", type=Path, help="folder with corpus.jsonl, queries.jsonl, qrels/")
+    p.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(".cache/beir"),
+        help="where corpus embeddings are cached between runs",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("serve", help="start the web chat")
     common(p)

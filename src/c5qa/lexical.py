@@ -56,12 +56,8 @@ class LexicalIndex:
         self.bm25 = bm25
         self.n_docs = n_docs
         self._vocab: dict[str, int] = bm25.vocab_dict
-        indices = np.asarray(bm25.scores["indices"])
-        self._doc_freq = (
-            np.bincount(indices, minlength=len(self._vocab))
-            if len(indices)
-            else (np.zeros(len(self._vocab), dtype=np.int64))
-        )
+        # bm25s keeps a CSC matrix with one column per token: a column's length is its doc freq.
+        self._doc_freq = np.diff(np.asarray(bm25.scores["indptr"]))
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:

@@ -138,11 +138,13 @@ def dense_search(
 
 
 def lexical_scores(store: IndexStore, query: Query, filters: Filters | None = None) -> np.ndarray:
-    """BM25 score of every chunk (0 outside the filters)."""
-    scores = store.lexical.scores(tokenize(query.text))
+    """BM25 score of every chunk (0 outside the filters). For a follow-up, the earlier
+    question's own terms join at a lower weight, so the new question's terms stay decisive."""
+    tokens = tokenize(query.text)
+    scores = store.lexical.scores(tokens)
     if query.context and query.weight < 1:
-        with_context = store.lexical.scores(tokenize(f"{query.context} {query.text}"))
-        scores = query.weight * scores + (1 - query.weight) * with_context
+        extra = [t for t in tokenize(query.context) if t not in set(tokens)]
+        scores = scores + (1 - query.weight) * store.lexical.scores(extra)
     if filters:
         mask = np.zeros(len(scores), dtype=bool)
         mask[allowed_ids(store, filters)] = True

@@ -1,0 +1,41 @@
+from c5qa.service import Service
+from tests.conftest import TURKMENISTAN
+
+
+def test_follow_up_uses_the_previous_question(corpus_service: Service) -> None:
+    history = [
+        {"role": "user", "content": "What commercial deals did Kazakhstan announce in Washington?"},
+        {"role": "assistant", "content": "Boeing aircraft, Wabtec locomotives and more."},
+    ]
+    passages = corpus_service.retrieve("What about Turkmenistan?", history=history, k=5)
+    # Turkmenistan's deals (its fact sheet, or the analysis quoting it), not Kazakhstan's again.
+    assert any(p.source == TURKMENISTAN or "preferential treatment" in p.text for p in passages)
+    assert sum("Turkmen" in p.text for p in passages) >= 3
+
+
+def test_follow_up_resolves_it(corpus_service: Service) -> None:
+    history = [
+        {"role": "user", "content": "What is the C5+1 Critical Minerals Dialogue?"},
+        {"role": "assistant", "content": "A forum on critical minerals."},
+    ]
+    answer = corpus_service.ask("Who proposed it?", history=history)
+    assert not answer.abstained
+    assert any("proposed" in p.text and "Critical Minerals" in p.text for p in answer.passages)
+    alone = corpus_service.retrieve("Who proposed it?", k=5)
+    assert not any("Critical Minerals Dialogue" in p.text for p in alone[:1])
+
+
+def test_service_reloads_a_new_generation(small_service: Service) -> None:
+    small_service.index(on_notice=lambda m: None)
+    first = small_service.store().generation
+    corpus = small_service.settings.corpus_dir
+    (corpus / "late.txt").write_text("The Pamir highway survey was completed in spring.")
+    writer = Service(small_service.settings, small_service.embedder)
+    writer.index(on_notice=lambda m: None)
+    assert small_service.store().generation != first
+    assert small_service.retrieve("Pamir highway survey", k=1)[0].source == "late.txt"
+
+
+def test_status(corpus_service: Service) -> None:
+    status = corpus_service.status()
+    assert status.documents == 17 and status.chunks > 17 and status.model.endswith("MiniLM-L6-v2")
