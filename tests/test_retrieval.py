@@ -45,8 +45,8 @@ def test_fusion_combines_disagreeing_rankers() -> None:
 
     dense = {0: 0.80, 1: 0.40, 2: 0.10}  # dense prefers 0
     lexical = {0: 0.0, 1: 9.0, 2: 1.0}  # BM25 prefers 1 and never sees 0
-    assert [i for i, _ in fuse(dense, lexical, Retrieval(alpha=0.9))][0] == 0
-    assert [i for i, _ in fuse(dense, lexical, Retrieval(alpha=0.3))][0] == 1
+    assert next(i for i, _ in fuse(dense, lexical, Retrieval(alpha=0.9))) == 0
+    assert next(i for i, _ in fuse(dense, lexical, Retrieval(alpha=0.3))) == 1
     rrf = fuse(dense, lexical, Retrieval(fusion="rrf"))
     # RRF rewards agreement: 0, seen by one ranker only, comes last.
     assert [i for i, _ in rrf] == [1, 2, 0]
