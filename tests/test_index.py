@@ -107,3 +107,31 @@ def test_old_generations_are_pruned(small_service: Service) -> None:
     generations = sorted(p.name for p in small_service.settings.index_dir.glob("gen-*"))
     assert len(generations) == 2
     assert (CORPUS / KAZAKHSTAN).exists()  # the seed corpus itself is never touched
+
+
+def test_identical_files_are_both_citable_and_reported(small_service: Service) -> None:
+    corpus = small_service.settings.corpus_dir
+    shutil.copy(corpus / KAZAKHSTAN, corpus / "copy-of-kazakhstan.txt")
+    report = small_service.index(**quiet)
+    assert report.to_json()["duplicates"] == [sorted(["copy-of-kazakhstan.txt", KAZAKHSTAN])]
+    store = open_index(small_service.settings.index_dir)
+    per_doc = store.manifest["documents"]
+    assert per_doc["copy-of-kazakhstan.txt"]["chunks"] == per_doc[KAZAKHSTAN]["chunks"]
+    # encoded once: the copy's chunks were not counted again
+    assert report.embedded == report.chunks - per_doc[KAZAKHSTAN]["chunks"]
+    sources = {p.source for p in small_service.retrieve("Leidos air traffic", k=2)}
+    assert sources == {"copy-of-kazakhstan.txt", KAZAKHSTAN}
+
+
+def test_large_indexes_switch_to_hnsw(small_service: Service) -> None:
+    import faiss
+
+    from c5qa.retrieval import Filters
+
+    hnsw = Service(small_service.settings.replace(hnsw_from=10), small_service.embedder)
+    hnsw.index(**quiet)
+    store = hnsw.store()
+    assert isinstance(store.vectors, faiss.IndexHNSW) and store.check() == []
+    assert "Leidos" in hnsw.retrieve("Leidos air traffic management", k=1)[0].text
+    only = hnsw.retrieve("minerals", k=3, filters=Filters(sources=(NEW_YORK,)))
+    assert only and {p.source for p in only} == {NEW_YORK}

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from c5qa.answer import Answer
-from c5qa.index import IndexProblem
+from c5qa.index import IndexProblem, IndexReport
 from c5qa.service import Service
 from c5qa.settings import Settings, load_settings
 
@@ -39,13 +39,10 @@ def _print_answer(answer: Answer) -> None:
         print("    " + " ".join(p.text.split()))
 
 
-def cmd_index(args: argparse.Namespace) -> int:
-    service = Service(_settings(args))
-    notice = (lambda m: print(m, file=sys.stderr)) if args.json else print
-    report = service.index(progress=sys.stderr.isatty(), wait=args.wait, on_notice=notice)
-    if args.json:
+def _print_report(report: IndexReport, as_json: bool) -> None:
+    if as_json:
         _print_json(report.to_json())
-        return 0
+        return
     print(
         f"{report.documents} documents, {report.chunks} chunks ({report.embedded} embedded) "
         f"in {report.seconds:.1f} s — added {len(report.added)}, updated {len(report.updated)}, "
@@ -53,6 +50,30 @@ def cmd_index(args: argparse.Namespace) -> int:
     )
     for failure in report.failed:
         print(f"skipped {failure.source}: {failure.error}")
+    for group in report.duplicates:
+        print(f"identical content: {', '.join(group)}")
+    if report.rebuilt:
+        print(f"rebuilt the whole index: {report.rebuilt}")
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    service = Service(_settings(args))
+    notice = (lambda m: print(m, file=sys.stderr)) if args.json else print
+
+    def update() -> IndexReport:
+        return service.index(progress=sys.stderr.isatty(), wait=args.wait, on_notice=notice)
+
+    if args.watch:
+        from c5qa.watch import watch
+
+        print(f"watching {service.settings.corpus_dir} (Ctrl-C to stop)", file=sys.stderr)
+        watch(
+            str(service.settings.corpus_dir),
+            update,
+            lambda report: _print_report(report, args.json),
+        )
+        return 0
+    _print_report(update(), args.json)
     return 0
 
 
@@ -158,6 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build or update the index from the corpus")
     common(p)
     p.add_argument("--json", action="store_true", help="print one JSON report")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep running and update the index whenever the corpus changes",
+    )
     p.add_argument(
         "--wait",
         type=float,

@@ -88,7 +88,9 @@ class Embedder:
         sentence_vectors: list[np.ndarray] = []
         missing: list[tuple[int, int, str]] = []
         for c, (out, spans) in enumerate(zip(outputs, sentence_spans, strict=True)):
-            tokens = out["token_embeddings"].float().cpu().numpy()
+            # Token vectors come padded to the batch's longest text; keep the real ones.
+            real_tokens = int(out["attention_mask"].sum())
+            tokens = out["token_embeddings"][:real_tokens].float().cpu().numpy()
             starts = np.array([s for s, _ in offsets[c]])
             ends = np.array([e for _, e in offsets[c]])
             real = ends > starts  # special tokens have empty offsets

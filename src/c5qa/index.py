@@ -44,6 +44,7 @@ CURRENT = "CURRENT"
 _FILES = ("documents.jsonl", "chunks.jsonl", "vectors.faiss", "sentences.npy")
 _LEXICAL_DIR = "bm25"
 _ENCODE_GROUP = 512  # chunks per forward pass group: bounds memory of token vectors
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
 
 
 class IndexProblem(Exception):
@@ -81,6 +82,7 @@ class IndexReport:
     seconds: float = 0.0
     generation: str = ""
     rebuilt: str = ""  # why the whole index was rebuilt, "" when it was updated in place
+    duplicates: tuple[tuple[str, ...], ...] = ()  # groups of files with identical content
 
     def to_json(self) -> dict:
         return {
@@ -95,6 +97,7 @@ class IndexReport:
             "seconds": round(self.seconds, 3),
             "generation": self.generation,
             "rebuilt": self.rebuilt,
+            "duplicates": [list(group) for group in self.duplicates],
         }
 
 
@@ -210,7 +213,10 @@ def open_index(index_dir: Path) -> IndexStore:
                     )
                 )
         vectors = faiss.read_index(str(gen_dir / "vectors.faiss"))
-        sentence_vectors = np.load(gen_dir / "sentences.npy")
+        if isinstance(vectors, faiss.IndexHNSW):
+            vectors.hnsw.efSearch = HNSW_EF_SEARCH
+        # Memory-mapped: only the sentences of retrieved chunks are ever read.
+        sentence_vectors = np.load(gen_dir / "sentences.npy", mmap_mode="r")
         lexical = LexicalIndex.load(gen_dir / _LEXICAL_DIR)
     except IndexCorrupt:
         raise
@@ -265,8 +271,27 @@ class _Entry:
 
 
 def _embed(entries: list[_Entry], embedder: Embedder, progress: bool) -> int:
-    todo = [(e, c) for e in entries if e.vectors is None for c in e.chunks]
+    """Encode the entries that have no vectors yet; identical files are encoded once."""
+    firsts: dict[str, _Entry] = {}
+    copies: list[tuple[_Entry, _Entry]] = []
+    for entry in entries:
+        if entry.vectors is None:
+            first = firsts.setdefault(entry.document.sha256, entry)
+            if first is not entry:
+                copies.append((entry, first))
+    pending = list(firsts.values())
+    encoded = _encode(pending, embedder, progress)
+    for entry, first in copies:
+        entry.vectors, entry.sentence_vectors = first.vectors, first.sentence_vectors
+    return encoded
+
+
+def _encode(entries: list[_Entry], embedder: Embedder, progress: bool) -> int:
+    todo = [(e, c) for e in entries for c in e.chunks]
     if not todo:
+        for entry in entries:
+            entry.vectors = np.zeros((0, embedder.dim), np.float32)
+            entry.sentence_vectors = np.zeros((0, embedder.dim), np.float32)
         return 0
     vectors: list[np.ndarray] = []
     sentences: list[np.ndarray] = []
@@ -281,21 +306,38 @@ def _embed(entries: list[_Entry], embedder: Embedder, progress: bool) -> int:
     bar.close()
     cursor = 0
     for entry in entries:
-        if entry.vectors is None:
-            n = len(entry.chunks)
-            entry.vectors = np.asarray(vectors[cursor : cursor + n], dtype=np.float32).reshape(
-                n, embedder.dim
-            )
-            rows = sentences[cursor : cursor + n]
-            entry.sentence_vectors = (
-                np.concatenate(rows) if rows else np.zeros((0, embedder.dim), np.float32)
-            )
-            cursor += n
+        n = len(entry.chunks)
+        entry.vectors = np.asarray(vectors[cursor : cursor + n], dtype=np.float32).reshape(
+            n, embedder.dim
+        )
+        rows = sentences[cursor : cursor + n]
+        entry.sentence_vectors = (
+            np.concatenate(rows) if rows else np.zeros((0, embedder.dim), np.float32)
+        )
+        cursor += n
     return len(todo)
 
 
+def vector_index(matrix: np.ndarray, hnsw_from: int) -> faiss.Index:
+    """Exact inner-product search below ``hnsw_from`` vectors, HNSW above it: exact search
+    grows linearly with the corpus, HNSW stays fast at a small, measured recall cost."""
+    dim = matrix.shape[1]
+    if len(matrix) >= hnsw_from:
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    else:
+        index = faiss.IndexFlatIP(dim)
+    index.add(np.ascontiguousarray(matrix, dtype=np.float32))
+    return index
+
+
 def _write_generation(
-    index_dir: Path, entries: list[_Entry], failed: list[Failure], expected: dict, dim: int
+    index_dir: Path,
+    entries: list[_Entry],
+    failed: list[Failure],
+    expected: dict,
+    dim: int,
+    hnsw_from: int,
 ) -> str:
     existing = [p.name for p in index_dir.glob("gen-*") if p.is_dir()]
     number = max((int(n.split("-")[1]) for n in existing if n[4:].isdigit()), default=0) + 1
@@ -320,9 +362,7 @@ def _write_generation(
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     vectors = [e.vectors for e in entries if e.vectors is not None and len(e.vectors)]
     matrix = np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32)
-    index = faiss.IndexFlatIP(dim)
-    index.add(np.ascontiguousarray(matrix, dtype=np.float32))
-    faiss.write_index(index, str(tmp / "vectors.faiss"))
+    faiss.write_index(vector_index(matrix, hnsw_from), str(tmp / "vectors.faiss"))
     sentence_rows = [e.sentence_vectors for e in entries if e.sentence_vectors is not None]
     sentences = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, dim), np.float32)
     np.save(tmp / "sentences.npy", sentences.astype(np.float32))
@@ -438,8 +478,14 @@ def update_index(
         embedded = 0
         if not (usable and not added and not updated and not removed and failures_same):
             embedded = _embed(entries, embedder, progress)
-            generation = _write_generation(index_dir, entries, failed, expected, embedder.dim)
+            generation = _write_generation(
+                index_dir, entries, failed, expected, embedder.dim, settings.hnsw_from
+            )
+        by_content: dict[str, list[str]] = {}
+        for entry in entries:
+            by_content.setdefault(entry.document.sha256, []).append(entry.document.source)
         return IndexReport(
+            duplicates=tuple(tuple(g) for g in by_content.values() if len(g) > 1),
             added=tuple(added),
             updated=tuple(updated),
             removed=tuple(removed),

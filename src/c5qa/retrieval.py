@@ -16,6 +16,8 @@ from c5qa.documents import Document
 from c5qa.index import IndexStore
 from c5qa.lexical import tokenize
 
+EXACT_FILTERED = 20_000  # filtered HNSW searches over fewer chunks are done exactly
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -124,16 +126,26 @@ def dense_search(
     store: IndexStore, query: np.ndarray, k: int, filters: Filters | None = None
 ) -> list[tuple[int, float]]:
     """(chunk id, cosine) pairs, best first."""
+    query = query.reshape(1, -1).astype(np.float32)
     params = None
     if filters:
         ids = allowed_ids(store, filters)
         if len(ids) == 0:
             return []
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
+        if isinstance(store.vectors, faiss.IndexHNSW) and len(ids) <= EXACT_FILTERED:
+            # A narrow filter starves the HNSW graph walk: score the allowed chunks exactly.
+            scores = store.vectors.reconstruct_batch(ids) @ query[0]
+            order = np.argsort(-scores, kind="stable")[:k]
+            return [(int(ids[i]), float(scores[i])) for i in order]
+        selector = faiss.IDSelectorBatch(ids)
+        if isinstance(store.vectors, faiss.IndexHNSW):
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=store.vectors.hnsw.efSearch)
+        else:
+            params = faiss.SearchParameters(sel=selector)
     k = min(k, store.vectors.ntotal)
     if k <= 0:
         return []
-    scores, ids = store.vectors.search(query.reshape(1, -1).astype(np.float32), k, params=params)
+    scores, ids = store.vectors.search(query, k, params=params)
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
 

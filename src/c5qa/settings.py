@@ -30,6 +30,8 @@ class Settings:
     # eval set (see README). 900 characters stays under the model's 256-token window.
     chunk_size: int = 900
     chunk_overlap: int = 1
+    # Exact FAISS search below this many chunks, HNSW from it on (bench/scale.py measures both).
+    hnsw_from: int = 200_000
     k: int = 5
     # "hybrid" (BM25 + dense), "dense" or "bm25"; fusion "convex" or "rrf"; fusion_alpha weighs
     # the dense side of the convex combination. Chosen on the eval set and SciFact train.
@@ -41,8 +43,8 @@ class Settings:
     answer_sentences: int = 5
     # Abstain when the best sentence's cosine with the question is below abstain_below, or when
     # the passages hold less than min_coverage of the question's terms (idf-weighted).
-    abstain_below: float = 0.46
-    min_coverage: float = 0.30
+    abstain_below: float = 0.40
+    min_coverage: float = 0.15
     max_file_mb: float = 50.0
     max_question_chars: int = 2000
     host: str = "127.0.0.1"
