@@ -1,25 +1,40 @@
+import shutil
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from gradio_client import Client
+from gradio_client import Client, handle_file
 
+from c5qa.embedding import Embedder
 from c5qa.service import Service
-from c5qa.ui import build_app
-from tests.conftest import KAZAKHSTAN, NEW_YORK
+from c5qa.settings import Settings
+from c5qa.ui import build_app, filter_note, make_filters, upload_allowed
+from tests.conftest import CORPUS, KAZAKHSTAN, NEW_YORK
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
-def client(corpus_service: Service) -> Iterator[Client]:
-    app = build_app(corpus_service)
+def app_service(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Service:
+    """The seed corpus in a writable copy, so uploads never touch the project's corpus."""
+    root = tmp_path_factory.mktemp("ui")
+    shutil.copytree(CORPUS, root / "corpus")
+    settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index", upload=True)
+    service = Service(settings, embedder)
+    service.index(on_notice=lambda message: None)
+    return service
+
+
+@pytest.fixture(scope="module")
+def client(app_service: Service) -> Iterator[Client]:
+    app = build_app(app_service)
     app.queue(default_concurrency_limit=4)
-    port = _free_port()
+    port = free_port()
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         yield Client(f"http://127.0.0.1:{port}/", verbose=False)
@@ -43,10 +58,45 @@ def test_ask_endpoint_returns_the_cli_json(client: Client) -> None:
 def test_retrieve_endpoint_honours_a_document_filter(client: Client) -> None:
     passages = client.predict("critical minerals", 4, {"sources": [NEW_YORK]}, api_name="/retrieve")
     assert len(passages) == 4 and {p["source"] for p in passages} == {NEW_YORK}
+    dated = client.predict(
+        "critical minerals", 5, {"date_from": "2025", "date_to": "2025"}, api_name="/retrieve"
+    )
+    assert dated and all(p["date"].startswith("2025") for p in dated)
 
 
-def test_chat_answers_with_markers_and_source_messages(client: Client) -> None:
-    messages = client.predict("What is the C5+1 Critical Minerals Dialogue?", api_name="/chat")
+def test_chat_answers_with_markers_sources_and_filter_note(client: Client) -> None:
+    messages = client.predict(
+        "What is the C5+1 Critical Minerals Dialogue?", [], "", "", api_name="/chat"
+    )
     assert "**[1]**" in messages[0]["content"]
     sources = [m for m in messages[1:] if (m.get("metadata") or {}).get("title")]
     assert len(sources) == 5 and sources[0]["metadata"]["title"].startswith("[1] ")
+    filtered = client.predict("critical minerals", [NEW_YORK], "", "", api_name="/chat")
+    assert filtered[0]["content"].startswith("*Searched only 1 chosen document.*")
+
+
+def test_upload_indexes_a_new_document(
+    client: Client, app_service: Service, tmp_path: Path
+) -> None:
+    upload = tmp_path / "2026-01-15_aral-restoration-note.txt"
+    upload.write_text(
+        "---\ntitle: Aral restoration note\ndate: 2026-01-15\n---\n"
+        "The Aral Sea restoration fund received a pledge of $12 million.\n"
+    )
+    rows = client.predict([handle_file(str(upload))], api_name="/upload")[0]
+    assert rows["data"][0][1] == upload.name and rows["data"][0][2].startswith("indexed")
+    found = client.predict("Aral Sea restoration pledge", 1, None, api_name="/retrieve")
+    assert found[0]["source"] == upload.name and "$12 million" in found[0]["text"]
+    assert (app_service.settings.corpus_dir / upload.name).is_file()
+    again = client.predict([handle_file(str(upload))], api_name="/upload")[0]
+    assert "identical content" in again["data"][0][2]
+
+
+def test_filters_and_upload_policy() -> None:
+    assert make_filters(None, " ", "") is None
+    filters = make_filters([NEW_YORK], "2023", "")
+    assert filters is not None and filter_note(filters).startswith("*Searched only 1 chosen")
+    assert not upload_allowed(Settings())  # off unless enabled
+    assert upload_allowed(Settings(upload=True))
+    assert not upload_allowed(Settings(upload=True, host="0.0.0.0"))  # exposed, no auth
+    assert upload_allowed(Settings(upload=True, host="0.0.0.0", auth="ann:secret"))

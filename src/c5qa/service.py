@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from c5qa.embedding import Embedder
 from c5qa.index import IndexReport, IndexStore, current_generation, open_index, update_index
 from c5qa.retrieval import Filters, Passage, Query, Retrieval, make_passage, search
 from c5qa.settings import Settings
+from c5qa.upload import save_upload
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,32 @@ class Service:
         report = update_index(self.settings, self.embedder, progress, wait, on_notice)
         self.store()
         return report
+
+    def add_documents(
+        self, files: Sequence[tuple[Path, str]], progress: bool = False
+    ) -> tuple[list[tuple[str, str, str]], IndexReport]:
+        """Save uploaded (path, client file name) pairs into the corpus and index them.
+
+        Returns (client name, saved name, outcome) per file, outcome being "indexed",
+        "unchanged: …", "failed: <reason>" or "refused: <reason>", and the index report."""
+        corpus = self.settings.corpus_dir
+        corpus.mkdir(parents=True, exist_ok=True)
+        saved = [save_upload(path, name, corpus) for path, name in files]
+        report = self.index(progress=progress, wait=120, on_notice=lambda message: None)
+        failures = {f.source: f.error for f in report.failed}
+        fresh = set(report.added) | set(report.updated)
+        results = []
+        for item in saved:
+            if not item.name:
+                outcome = item.note
+            elif item.name in failures:
+                outcome = f"failed: {failures[item.name]}"
+            elif item.name in fresh or not item.note.startswith("already"):
+                outcome = "indexed" + (f" ({item.note})" if item.note else "")
+            else:
+                outcome = f"unchanged: {item.note}"
+            results.append((item.original, item.name, outcome))
+        return results, report
 
     def _query(self, question: str, history: Sequence[Message]) -> Query:
         """For a follow-up, search with the question blended with the previous question, so

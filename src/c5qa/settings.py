@@ -49,6 +49,10 @@ class Settings:
     max_question_chars: int = 2000
     host: str = "127.0.0.1"
     port: int = 7860
+    # Uploads from the chat's Documents tab write into corpus_dir: off unless enabled, and never
+    # on when the app listens beyond this machine without auth ("user:password").
+    upload: bool = False
+    auth: str = ""
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})

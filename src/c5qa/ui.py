@@ -1,9 +1,12 @@
-"""The Gradio web chat and its HTTP API (``/ask``, ``/retrieve``), on top of ``Service``."""
+"""The Gradio web chat, its Documents tab and its HTTP API (``/ask``, ``/retrieve``,
+``/upload``), all on top of ``Service``."""
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -23,79 +26,261 @@ EXAMPLES = [
 
 INTRO = (
     "## C5+1 assistant\n"
-    "Ask about the C5+1 — the United States with Kazakhstan, Kyrgyzstan, Tajikistan, "
+    "Questions about the C5+1 — the United States with Kazakhstan, Kyrgyzstan, Tajikistan, "
     "Turkmenistan and Uzbekistan. Every sentence of an answer is quoted from a document of the "
-    "corpus and followed by its source number; open a source below the answer to read the "
-    "passage."
+    "corpus and marked **[n]**; open source *[n]* below the answer to read the passage, with the "
+    "quoted sentences in bold."
 )
 
+UPLOAD_TYPES = [".pdf", ".txt", ".md", ".html", ".htm"]
 
-def _filters(value: dict | None) -> Filters | None:
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def upload_allowed(settings: Settings) -> bool:
+    """Uploads write into the corpus: only when enabled, and never for an exposed app
+    without auth."""
+    return settings.upload and (is_loopback(settings.host) or bool(settings.auth))
+
+
+def make_filters(
+    sources: list[str] | str | None = None, date_from: str = "", date_to: str = ""
+) -> Filters | None:
+    sources = [sources] if isinstance(sources, str) else list(sources or [])
+    filters = Filters(tuple(sources), (date_from or "").strip(), (date_to or "").strip())
+    return filters or None
+
+
+def _filters_from_json(value: dict | None) -> Filters | None:
     if not value:
         return None
-    sources = value.get("sources") or ()
-    return Filters(
-        sources=(sources,) if isinstance(sources, str) else tuple(sources),
-        date_from=str(value.get("date_from") or ""),
-        date_to=str(value.get("date_to") or ""),
+    return make_filters(value.get("sources"), value.get("date_from", ""), value.get("date_to", ""))
+
+
+def filter_note(filters: Filters | None) -> str:
+    """Say when an answer comes from part of the corpus only."""
+    if not filters:
+        return ""
+    parts = []
+    if filters.sources:
+        count = len(filters.sources)
+        parts.append(f"{count} chosen document{'s' if count > 1 else ''}")
+    if filters.date_from or filters.date_to:
+        parts.append(f"dated {filters.date_from or '…'} to {filters.date_to or '…'}")
+    return f"*Searched only {' and '.join(parts)}.*\n\n"
+
+
+def _document_rows(service: Service) -> list[list[Any]]:
+    store = service.store()
+    counts = store.manifest.get("documents", {})
+    docs = sorted(store.documents.values(), key=lambda d: (d.date or "9999", d.source))
+    return [
+        [
+            d.title,
+            d.publisher,
+            d.date,
+            d.kind,
+            "yes" if d.partial else "",
+            counts[d.source]["chunks"],
+            d.source,
+        ]
+        for d in docs
+    ]
+
+
+def _status(service: Service) -> str:
+    try:
+        status = service.status()
+    except IndexProblem as exc:
+        return f"**Index:** {escape_markdown(str(exc))}"
+    failed = f" · {len(status.failed)} files skipped" if status.failed else ""
+    return (
+        f"**Index:** {status.documents} documents · {status.chunks} chunks{failed} · "
+        f"model `{status.model}` · built {status.created} (`{status.generation}`)"
     )
 
 
+def _failed_rows(service: Service) -> list[list[str]]:
+    try:
+        return [[f["source"], f["error"]] for f in service.status().failed]
+    except IndexProblem:
+        return []
+
+
 def build_app(service: Service) -> gr.Blocks:
-    def respond(message: str, history: list[dict]) -> Iterator[list[gr.ChatMessage]]:
+    settings = service.settings
+    can_upload = upload_allowed(settings)
+
+    def choices() -> list[tuple[str, str]]:
+        try:
+            return [(f"{row[2]} · {row[0]}", row[6]) for row in _document_rows(service)]
+        except IndexProblem:
+            return []
+
+    def respond(
+        message: str,
+        history: list[dict],
+        sources: list[str] | None,
+        date_from: str,
+        date_to: str,
+    ) -> Iterator[list[gr.ChatMessage]]:
         question = (message or "").strip()
         if not question:
             yield [gr.ChatMessage(role="assistant", content="Please type a question.")]
             return
+        filters = make_filters(sources, date_from, date_to)
         try:
-            answer = service.ask(question[: service.settings.max_question_chars], history=history)
+            answer = service.ask(
+                question[: settings.max_question_chars], history=history, filters=filters
+            )
         except IndexProblem as exc:
             yield [gr.ChatMessage(role="assistant", content=escape_markdown(str(exc)))]
             return
-        text = format_answer(answer)
+        text = filter_note(filters) + format_answer(answer)
         words = text.split(" ")
         step = max(1, len(words) // 12)
         for i in range(step, len(words) + step, step):  # stream the answer as it is "spoken"
             yield [gr.ChatMessage(role="assistant", content=" ".join(words[:i]))]
-        sources = []
+        sources_messages = []
         for n in range(1, len(answer.passages) + 1):
             title, body = format_source(answer, n)
-            sources.append(
+            sources_messages.append(
                 gr.ChatMessage(
                     role="assistant", content=body, metadata={"title": title, "status": "done"}
                 )
             )
-        yield [gr.ChatMessage(role="assistant", content=text), *sources]
+        yield [gr.ChatMessage(role="assistant", content=text), *sources_messages]
 
     def ask(
         question: str, history: list[dict] | None = None, k: int = 5, filters: dict | None = None
     ) -> dict[str, Any]:
         """The same JSON object as `c5qa ask --json`."""
-        answer = service.ask(question, history=history or (), k=k, filters=_filters(filters))
+        answer = service.ask(
+            question, history=history or (), k=k, filters=_filters_from_json(filters)
+        )
         return answer.to_json()
 
     def retrieve(question: str, k: int = 5, filters: dict | None = None) -> list[dict[str, Any]]:
         """Ranked passages with full citation data."""
-        passages = service.retrieve(question, k=k, filters=_filters(filters))
+        passages = service.retrieve(question, k=k, filters=_filters_from_json(filters))
         return [p.to_json(n) for n, p in enumerate(passages, start=1)]
+
+    def add_files(files: list[str] | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+        if not can_upload:
+            raise gr.Error("Uploading is switched off for this server.")
+        if not files:
+            raise gr.Error("Choose one or more PDF, .txt, .md or .html files first.")
+        progress(0, desc="Saving and indexing")
+        results, _ = service.add_documents([(Path(f), Path(f).name) for f in files], progress=True)
+        return (
+            [list(row) for row in results],
+            _status(service),
+            _document_rows(service),
+            _failed_rows(service),
+            gr.Dropdown(choices=choices()),
+        )
+
+    def refresh():
+        return (
+            _status(service),
+            _document_rows(service),
+            _failed_rows(service),
+            gr.Dropdown(choices=choices()),
+        )
 
     with gr.Blocks(title="C5+1 assistant", fill_height=True) as app:
         gr.Markdown(INTRO)
-        gr.ChatInterface(
-            respond,
-            chatbot=gr.Chatbot(
-                label="Conversation",
-                height=560,
-                sanitize_html=True,
-                placeholder="Ask a question about the C5+1.",
-            ),
-            examples=EXAMPLES,
-            api_name="chat",
-            fill_height=True,
-        )
+        with gr.Tab("Ask"), gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=240):
+                gr.Markdown("**Search only in…**")
+                sources = gr.Dropdown(
+                    choices=choices(),
+                    multiselect=True,
+                    label="documents",
+                    info="all documents when empty",
+                )
+                date_from = gr.Textbox(label="from date", placeholder="e.g. 2023 or 2023-09")
+                date_to = gr.Textbox(label="to date", placeholder="e.g. 2025-11")
+            with gr.Column(scale=4):
+                gr.ChatInterface(
+                    respond,
+                    chatbot=gr.Chatbot(
+                        label="Conversation",
+                        height=600,
+                        sanitize_html=True,
+                        placeholder="Ask a question about the C5+1.",
+                    ),
+                    additional_inputs=[sources, date_from, date_to],
+                    examples=[[q, [], "", ""] for q in EXAMPLES],
+                    api_name="chat",
+                    fill_height=True,
+                )
+        with gr.Tab("Documents"):
+            status = gr.Markdown(_status(service))
+            table = gr.Dataframe(
+                value=_document_rows(service),
+                headers=["title", "publisher", "date", "kind", "partial", "chunks", "file"],
+                interactive=False,
+                wrap=True,
+                label="Corpus",
+            )
+            failed = gr.Dataframe(
+                value=_failed_rows(service),
+                headers=["file", "skipped because"],
+                interactive=False,
+                label="Files that could not be indexed",
+            )
+            gr.Markdown(
+                "**Add documents** (PDF, .txt, .md, .html)"
+                + (
+                    ""
+                    if can_upload
+                    else " — uploading is switched off for this server "
+                    "(set `C5QA_UPLOAD=true` on a local or password-protected server)."
+                )
+            )
+            files = gr.File(
+                file_count="multiple",
+                file_types=UPLOAD_TYPES,
+                interactive=can_upload,
+                label="files",
+            )
+            add = gr.Button("Add to the corpus and index", interactive=can_upload)
+            results = gr.Dataframe(
+                headers=["uploaded", "saved as", "result"],
+                interactive=False,
+                label="Upload results",
+            )
+            add.click(
+                add_files,
+                inputs=files,
+                outputs=[results, status, table, failed, sources],
+                api_name="upload",
+                concurrency_limit=1,
+            )
+        app.load(refresh, outputs=[status, table, failed, sources], api_visibility="private")
         gr.api(ask, api_name="ask")
         gr.api(retrieve, api_name="retrieve")
     return app
+
+
+def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
+    app.queue(default_concurrency_limit=4)
+    auth = tuple(settings.auth.split(":", 1)) if ":" in settings.auth else None
+    app.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=auth,
+        footer_links=["api"],
+        **kwargs,
+    )
 
 
 def serve(settings: Settings) -> None:
@@ -107,6 +292,4 @@ def serve(settings: Settings) -> None:
         f"({report.embedded} embedded, {len(report.failed)} failed)",
         file=sys.stderr,
     )
-    app = build_app(service)
-    app.queue(default_concurrency_limit=4)
-    app.launch(server_name=settings.host, server_port=settings.port, footer_links=["api"])
+    launch(build_app(service), settings)
