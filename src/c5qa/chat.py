@@ -68,5 +68,7 @@ def format_source(answer: Answer, n: int) -> tuple[str, str]:
     if re.fullmatch(r"https?://[^\s<>\"'`]+", passage.url):
         lines.append(f"<{passage.url}>")
     lines.append(f"`{passage.source}` · score {passage.score:.2f}")
-    title = f"[{n}] {passage.title}"
+    where = " · ".join(x for x in (passage.date, passage.location) if x)
+    partial = " (partial text)" if passage.partial else ""
+    title = f"[{n}] {passage.title}{partial} — {where}" if where else f"[{n}] {passage.title}"
     return title, "\n\n".join(lines)
