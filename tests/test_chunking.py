@@ -123,3 +123,18 @@ def test_seed_documents_chunk_with_paragraph_locations() -> None:
         if "Leidos" in c.text
     ]
     assert leidos and all(int(c.location[2:]) > 1 for c in leidos)
+
+
+def test_list_lines_end_sentences_but_wrapped_lines_do_not() -> None:
+    text = (
+        "The participants:\nEmphasized economic security;\nDiscussed energy prices;\n"
+        "- a bullet item\nThis sentence is wrapped\nacross two lines."
+    )
+    spans = [text[s:e] for s, e in split_sentences(text)]
+    assert spans == [
+        "The participants:",
+        "Emphasized economic security;",
+        "Discussed energy prices;",
+        "- a bullet item",
+        "This sentence is wrapped\nacross two lines.",
+    ]

@@ -66,13 +66,15 @@ def test_retrieve_endpoint_honours_a_document_filter(client: Client) -> None:
 
 def test_chat_answers_with_markers_sources_and_filter_note(client: Client) -> None:
     messages = client.predict(
-        "What is the C5+1 Critical Minerals Dialogue?", [], "", "", api_name="/chat"
+        "What is the C5+1 Critical Minerals Dialogue?", [], "", "", "", api_name="/chat"
     )
     assert "**[1]**" in messages[0]["content"]
     sources = [m for m in messages[1:] if (m.get("metadata") or {}).get("title")]
     assert len(sources) == 5 and sources[0]["metadata"]["title"].startswith("[1] ")
-    filtered = client.predict("critical minerals", [NEW_YORK], "", "", api_name="/chat")
+    filtered = client.predict("critical minerals", [NEW_YORK], "", "", "", api_name="/chat")
     assert filtered[0]["content"].startswith("*Searched only 1 chosen document.*")
+    compared = client.predict("critical minerals", [], "", "", "2023, 2025", api_name="/chat")
+    assert compared[0]["content"].startswith("**2023:**") and "**2025:**" in compared[0]["content"]
 
 
 def test_upload_indexes_a_new_document(

@@ -45,7 +45,8 @@ def format_answer(answer: Answer) -> str:
     """The answer as chat markdown: quoted sentences with [n] markers, then the sources."""
     body = escape_markdown(answer.text)
     body = re.sub(r"\\\[(\d+)\\\]", r"**[\1]**", body)
-    return body
+    # Period labels and verdicts ("**2023:**", "**No**") are ours, not corpus text: keep bold.
+    return re.sub(r"(?m)^\\\*\\\*([^*\\\n]{1,40})\\\*\\\*", r"**\1**", body)
 
 
 def format_source(answer: Answer, n: int) -> tuple[str, str]:

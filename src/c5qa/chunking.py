@@ -74,14 +74,41 @@ def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[S
     return spans
 
 
+_LINE_BREAK = re.compile(r"(?<=[.;:!?])[ \t]*\n|\n(?=[ \t]*(?:[-•*–]|\d+[.)])\s)")
+_BULLET = re.compile(r"(?:[-•*–]|\d+[.)])\s")
+
+
+def _line_groups(text: str, start: int, end: int) -> list[Span]:
+    """Lines that end a statement (";", ":", ".") or start a list item are boundaries too;
+    other single line breaks are wrapping (PDF lines, hard-wrapped text) and are not."""
+    cuts = [m.end() for m in _LINE_BREAK.finditer(text, start, end)]
+    spans, cursor = [], start
+    for cut in [*cuts, end]:
+        span = _trim(text, cursor, cut)
+        cursor = cut
+        if span is None:
+            continue
+        newline = text.find("\n", *span)
+        if _BULLET.match(text, span[0]) and newline > 0:  # a list item ends with its line
+            spans.extend(
+                s for s in (_trim(text, span[0], newline), _trim(text, newline, span[1])) if s
+            )
+        else:
+            spans.append(span)
+    return spans
+
+
 def split_sentences(
     text: str, start: int = 0, end: int | None = None, max_chars: int = 1000
 ) -> list[Span]:
     """Sentence spans of ``text[start:end]``: ordered, disjoint, trimmed, never longer than
-    ``max_chars``, and together covering every non-space character. Paragraph breaks always end
-    a sentence; within a paragraph sentencex decides (it knows "U.S." and "J. Trump")."""
+    ``max_chars``, and together covering every non-space character. Paragraph breaks and list
+    lines always end a sentence; within them sentencex decides (it knows "U.S." and
+    "J. Trump")."""
     spans: list[Span] = []
-    for p_start, p_end in paragraph_spans(text, start, end):
+    for p_start, p_end in (
+        group for para in paragraph_spans(text, start, end) for group in _line_groups(text, *para)
+    ):
         cursor = p_start
         for segment in sentencex.segment("en", text[p_start:p_end]):
             piece = segment.strip()

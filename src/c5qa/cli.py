@@ -52,8 +52,6 @@ def _print_report(report: IndexReport, as_json: bool) -> None:
         print(f"skipped {failure.source}: {failure.error}")
     for group in report.duplicates:
         print(f"identical content: {', '.join(group)}")
-    if report.rebuilt:
-        print(f"rebuilt the whole index: {report.rebuilt}")
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -161,6 +159,57 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from c5qa.compare import parse_periods
+
+    service = Service(_settings(args))
+    periods = parse_periods(args.periods) if args.periods else None
+    answer = service.compare(" ".join(args.theme), periods, k=args.k)
+    if args.json:
+        _print_json(answer.to_json())
+    else:
+        _print_answer(answer)
+    return 0
+
+
+def cmd_themes(args: argparse.Namespace) -> int:
+    from c5qa.themes import DEFAULT_THEMES, parse_themes, render_png
+
+    service = Service(_settings(args))
+    themes = parse_themes(args.themes) if args.themes else DEFAULT_THEMES
+    theme_map = service.themes(themes)
+    if args.out:
+        print(f"wrote {render_png(theme_map, args.out)}", file=sys.stderr)
+    if args.json:
+        _print_json(
+            {
+                "themes": list(theme_map.themes),
+                "documents": [
+                    {"source": s, "date": d, "title": t} for s, d, t in theme_map.documents
+                ],
+                "threshold": theme_map.threshold,
+                "cells": [
+                    [
+                        {
+                            "score": round(c.score, 4),
+                            "source": c.source,
+                            "start": c.start,
+                            "end": c.end,
+                            "sentence": c.sentence,
+                        }
+                        for c in row
+                    ]
+                    for row in theme_map.cells
+                ],
+            }
+        )
+    elif not args.out:
+        for theme, row in zip(theme_map.themes, theme_map.cells, strict=True):
+            present = sum(c.score >= theme_map.threshold for c in row)
+            print(f"{theme:<32} present in {present:>2} of {len(row)} documents")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from c5qa.ui import serve
 
@@ -211,6 +260,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("compare", help="evidence for a theme per period, side by side")
+    common(p)
+    p.add_argument("theme", nargs="+")
+    p.add_argument("--periods", help="e.g. 2015-2022,2023,2025 (default: one per year)")
+    p.add_argument("--k", type=int, default=None)
+    p.add_argument("--json", action="store_true", help="the same object shape as ask --json")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("themes", help="the theme × document map")
+    common(p)
+    p.add_argument("--out", type=Path, help="write the map as a PNG")
+    p.add_argument("--themes", help="comma-separated labels, label=search text allowed")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_themes)
 
     p = sub.add_parser("bench", help="benchmarks")
     bench = p.add_subparsers(dest="benchmark", required=True)

@@ -3,20 +3,39 @@
 Every loader returns the text that all later offsets refer to, so a citation's ``start``/``end``
 always points into exactly what was extracted here. A file that cannot be read raises
 ``DocumentError`` with a one-line reason that the index report shows to the user.
+
+Corpus folders hold whatever people drop into them, so every file is untrusted: size and location
+are checked before a byte is read, nothing walks the input's structure recursively, and
+``load_document`` turns any failure (parser bugs included) into a ``DocumentError``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import io
+import logging
+import os
 import re
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
+if TYPE_CHECKING:  # imported where used: most corpora need only one of them
+    from bs4 import PageElement
+    from pypdf import PageObject, PdfReader
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm")
+
+# pypdf logs each repair it attempts ("EOF marker not found", ...). Without a handler of its own
+# these reach stderr through logging's last resort and bury the index report; they still
+# propagate to whatever logging the application configures.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 
 class DocumentError(Exception):
@@ -48,14 +67,19 @@ def file_sha256(path: Path) -> str:
 
 
 def discover(corpus_dir: Path) -> list[Path]:
-    """Supported files below ``corpus_dir`` in a stable order; hidden files are ignored."""
+    """Supported files below ``corpus_dir`` in a stable order; hidden files are ignored.
+
+    Symlinked directories are listed but never entered, so a link cannot pull in files from
+    outside the corpus or send the walk round a cycle. Anything with a supported suffix is
+    listed, even a directory or a broken link, so that ``load_document`` can tell the user why
+    it was not indexed instead of it silently going missing.
+    """
     found = []
-    for path in corpus_dir.rglob("*"):
-        rel = path.relative_to(corpus_dir)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.suffix.lower() in SUPPORTED_SUFFIXES and (path.is_file() or path.is_dir()):
-            found.append(path)
+    for folder, dirnames, filenames in os.walk(corpus_dir):
+        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+        for name in [*dirnames, *filenames]:
+            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+                found.append(Path(folder, name))
     return sorted(found, key=lambda p: p.relative_to(corpus_dir).as_posix())
 
 
@@ -83,16 +107,32 @@ def title_from_filename(path: Path) -> str:
     return re.sub(r"[-_]+", " ", stem).strip().capitalize() or path.name
 
 
+def _one_line(exc: BaseException, limit: int = 120) -> str:
+    """An exception as a short single line: the report has one line per failed file."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
 def decode_text(data: bytes) -> str:
     """Decode bytes that claim to be text: UTF-8 (with or without BOM), UTF-16 with BOM, else
-    Latin-1 — but only when the result still looks like text, so binary junk is refused."""
+    Windows-1252 (what browsers read "Latin-1" as: the same letters, plus the curly quotes and
+    dashes that Windows editors put in 0x80-0x9F) or Latin-1 — but only when the result still
+    looks like text, so binary junk is refused."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16")
+        text = data.decode("utf-16", errors="replace")
     else:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = data.decode("latin-1")
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                text = data.decode("latin-1")
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
     if text and controls / len(text) > 0.01:
         raise DocumentError("unreadable: binary content, not text")
@@ -103,28 +143,44 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL
 
 
 def split_front_matter(text: str) -> tuple[dict, str]:
+    """Front matter that is not valid YAML is refused rather than loaded without metadata: the
+    metadata (date, partial, url) drives filtering and citations, so silently dropping it would
+    index the file as something it is not; the reason tells the user which file to fix."""
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
     try:
         meta = yaml.safe_load(match.group(1) or "") or {}
     except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else "parse error"
-        raise DocumentError(f"front matter is not valid YAML: {first}") from exc
+        raise DocumentError(f"front matter is not valid YAML: {_one_line(exc)}") from exc
+    except RecursionError as exc:  # PyYAML's composer recurses once per nesting level
+        raise DocumentError("front matter is not valid YAML: nested too deeply") from exc
     if not isinstance(meta, dict):
         raise DocumentError("front matter is not a YAML mapping")
     return meta, text[match.end() :]
 
 
+def _clean(value: str) -> str:
+    """Metadata is shown on one line, so control characters (PDF titles end in NUL) and runs of
+    whitespace go."""
+    return " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", value).split())
+
+
+def _scalar(value: object) -> str | int | float | dt.date | None:
+    """Only scalars are read from front matter: a list or mapping where a date or title belongs
+    is a mistake, and ``str()`` of a YAML alias bomb would never finish."""
+    return value if isinstance(value, (str, int, float, dt.date)) else None
+
+
 def _metadata(meta: dict, path: Path) -> dict:
     def text(key: str) -> str:
-        value = meta.get(key)
-        return "" if value is None else str(value).strip()
+        value = _scalar(meta.get(key))
+        return "" if value is None else _clean(str(value))
 
-    partial = meta.get("partial", False)
+    partial = _scalar(meta.get("partial"))
     return {
         "title": text("title") or title_from_filename(path),
-        "date": normalise_date(meta.get("date")),
+        "date": normalise_date(_scalar(meta.get("date"))),
         "publisher": text("publisher"),
         "url": text("url"),
         "kind": text("kind"),
@@ -133,60 +189,134 @@ def _metadata(meta: dict, path: Path) -> dict:
     }
 
 
-def load_text(path: Path, source: str, sha256: str) -> Document:
-    meta, body = split_front_matter(decode_text(path.read_bytes()))
-    return Document(source=source, text=body, sha256=sha256, **_metadata(meta, path))
+def load_text(data: bytes, path: Path, source: str) -> Document:
+    meta, body = split_front_matter(decode_text(data))
+    return Document(source=source, text=body, **_metadata(meta, path))
 
 
-def _pdf_date(value: str | None) -> str:
-    match = re.match(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?", value or "")
+def _pdf_date(value: object) -> str:
+    match = re.match(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?", value if isinstance(value, str) else "")
     if not match:
         return ""
     return normalise_date("-".join(part for part in match.groups() if part))
 
 
-def load_pdf(path: Path, source: str, sha256: str) -> Document:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _not_a_pdf(data: bytes) -> str:
+    head = data[:1024].lstrip().lower()
+    if head.startswith(b"<") and (b"<html" in head or b"<!doctype" in head):
+        return "unreadable: not a PDF (the file is HTML)"
+    return "unreadable: not a PDF (no %PDF header)"
 
+
+def _pdf_pages(reader: PdfReader) -> tuple[list[PageObject], bool]:
+    """The pages in reading order, and whether they had to be recovered without a page tree."""
     try:
-        reader = PdfReader(path)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise DocumentError("encrypted: the PDF needs a password")
-        pages: list[int] = []
-        parts: list[str] = []
-        offset = 0
-        for page in reader.pages:
-            page_text = (page.extract_text() or "").replace("\r\n", "\n").strip()
-            pages.append(offset)
-            parts.append(page_text)
-            offset += len(page_text) + 2
-    except DocumentError:
-        raise
-    except (PdfReadError, OSError, ValueError, KeyError, TypeError) as exc:
-        raise DocumentError(f"unreadable PDF: {exc}") from exc
-    text = "\n\n".join(parts)
-    if not text.strip():
-        raise DocumentError("no text layer (scanned? needs OCR)")
-    title = date = ""
+        pages = list(reader.pages)
+        if pages:
+            return pages, False
+    except Exception:  # a broken page tree: look for the pages themselves
+        pass
+    return _scan_for_pages(reader), True
+
+
+def _scan_for_pages(reader: PdfReader) -> list[PageObject]:
+    """A file cut short can lose its page tree while page objects survive (the linearised
+    ``unreadablemetadata.pdf`` sample is one). Every object that says it is a page is taken,
+    in file order, which is reading order for the producers we have seen."""
+    from pypdf import PageObject
+    from pypdf.generic import DictionaryObject, IndirectObject
+
+    positions = {}  # (number, generation) -> where the object sits: (file offset, index)
+    for gen, table in reader.xref.items():
+        positions.update({(num, gen): (offset, 0) for num, offset in table.items()})
+    for num, (stream, index) in reader.xref_objStm.items():  # objects packed in a stream
+        positions[(num, 0)] = (positions.get((stream, 0), (0, 0))[0], index + 1)
+    found = []
+    for (num, gen), position in positions.items():
+        ref = IndirectObject(num, gen, reader)
+        try:
+            obj = ref.get_object()
+        except Exception:  # a damaged object is simply not a page we can use
+            continue
+        if isinstance(obj, DictionaryObject) and obj.get("/Type") == "/Page":
+            page = PageObject(reader, ref)
+            page.update(obj)
+            found.append((position, page))
+    return [page for _, page in sorted(found, key=lambda item: item[0])]
+
+
+def _page_text(page: PageObject) -> str:
+    text = (page.extract_text() or "").replace("\r\n", "\n").replace("\x00", "").strip()
+    # Glyphs whose font lost its Unicode map come out as U+FFFD: such a page has no usable text.
+    if text.count("\ufffd") * 2 > len(text) - text.count(" ") - text.count("\n"):
+        raise ValueError("text is undecodable (fonts without a Unicode map)")
+    return text
+
+
+def _pdf_metadata(reader: PdfReader) -> tuple[str, str]:
+    """Title and date from the document information; unreadable metadata just means none."""
     try:
         info = reader.metadata
-        if info is not None:
-            title = (info.title or "").strip()
-            date = _pdf_date(info.get("/CreationDate"))
+        title, created = (info.title, info.get("/CreationDate")) if info else (None, None)
     except Exception:
-        title = date = ""
+        return "", ""
+    title = _clean(title) if isinstance(title, str) else ""
+    if title.lower() in {"untitled", "unknown"}:  # producers' placeholders, not titles
+        title = ""
+    return title, _pdf_date(created)
+
+
+def load_pdf(data: bytes, path: Path, source: str) -> Document:
+    """A page that fails to extract costs only that page (the document is marked partial);
+    the file is refused only when no page yields text."""
+    from pypdf import PdfReader
+
+    if b"%PDF-" not in data[:1024]:
+        raise DocumentError(_not_a_pdf(data))
+    try:
+        reader = PdfReader(io.BytesIO(data))
+    except Exception as exc:
+        raise DocumentError(f"unreadable: damaged PDF ({_one_line(exc)})") from exc
+    if reader.is_encrypted:  # many are locked only against editing, with an empty password
+        try:
+            opened = reader.decrypt("")
+        except Exception as exc:  # e.g. an algorithm pypdf cannot handle without extras
+            raise DocumentError(f"encrypted: cannot decrypt ({_one_line(exc)})") from exc
+        if not opened:
+            raise DocumentError("encrypted: the PDF needs a password")
+    pages, recovered = _pdf_pages(reader)
+    if not pages:
+        raise DocumentError("unreadable: damaged PDF (no pages found)")
+    starts: list[int] = []
+    parts: list[str] = []
+    failures: list[str] = []
+    offset = 0
+    for number, page in enumerate(pages, 1):
+        try:
+            page_text = _page_text(page)
+        except Exception as exc:
+            page_text = ""
+            failures.append(f"page {number}: {_one_line(exc)}")
+        starts.append(offset)
+        parts.append(page_text)
+        offset += len(page_text) + 2
+    text = "\n\n".join(parts)
+    if not text.strip():
+        if failures:
+            raise DocumentError(f"unreadable: no page could be extracted ({failures[0]})")
+        raise DocumentError("no text layer (scanned? needs OCR)")
+    title, date = _pdf_metadata(reader)
     return Document(
         source=source,
         text=text,
         title=title or title_from_filename(path),
         date=date,
-        sha256=sha256,
-        pages=tuple(pages),
+        partial=recovered or bool(failures),
+        pages=tuple(starts),
     )
 
 
-_BLOCK_TAGS = [
+_BLOCK_TAGS = {
     "address",
     "article",
     "aside",
@@ -220,43 +350,57 @@ _BLOCK_TAGS = [
     "th",
     "tr",
     "ul",
-]
-_INVISIBLE_TAGS = ["script", "style", "noscript", "template", "head", "svg", "iframe", "object"]
+}
+_INVISIBLE_TAGS = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
 _DATE_META = ("article:published_time", "date", "dc.date", "dcterms.date", "citation_date")
 
 
-def load_html(path: Path, source: str, sha256: str) -> Document:
+def _visible_text(root: PageElement) -> Iterator[str]:
+    """The page's visible strings with block breaks, walked with an explicit stack: pages nest
+    arbitrarily deep (100,000 ``<div>`` is a valid file) and editing the tree in place, as
+    ``insert_before`` does, costs time quadratic in the depth."""
+    from bs4 import CData, NavigableString, Tag
+
+    stack: list[PageElement | str] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tag):
+            if node.name in _INVISIBLE_TAGS:
+                continue
+            if node.name == "br":
+                yield "\n"
+            elif node.name in _BLOCK_TAGS:
+                yield "\n\n"
+                stack.append("\n\n")  # a plain str: emitted once the block's content is done
+            stack.extend(reversed(node.contents))
+        elif type(node) in (str, NavigableString, CData):  # not comments, doctypes, scripts
+            yield str(node)
+
+
+def load_html(data: bytes, path: Path, source: str) -> Document:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(decode_text(path.read_bytes()), "html.parser")
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    date = ""
-    for tag in soup.find_all("meta"):
-        key = (tag.get("property") or tag.get("name") or "").lower()
-        if key in _DATE_META and not date:
-            date = normalise_date(tag.get("content"))
-    for tag in soup.find_all(_INVISIBLE_TAGS):
-        tag.decompose()
-    for tag in soup.find_all("br"):
-        tag.replace_with("\n")
-    for tag in soup.find_all(_BLOCK_TAGS):
-        tag.insert_before("\n\n")
-        tag.insert_after("\n\n")
-    raw = soup.get_text()
+    markup = decode_text(data)
+    try:
+        soup = BeautifulSoup(markup, "html.parser")
+        title = _clean(soup.title.get_text(" ")) if soup.title else ""
+        date = ""
+        for tag in soup.find_all("meta"):
+            key = str(tag.get("property") or tag.get("name") or "").lower()
+            if key in _DATE_META and not date:
+                date = normalise_date(str(tag.get("content") or ""))
+        raw = "".join(_visible_text(soup))
+    except Exception as exc:
+        raise DocumentError(f"unreadable: malformed HTML ({_one_line(exc)})") from exc
+    raw = re.sub(r"\n{3,}", "\n\n", raw)  # deep nesting leaves a break per level
     lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in raw.split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     if not text:
-        raise DocumentError("no visible text in the HTML")
-    return Document(
-        source=source,
-        text=text,
-        title=title or title_from_filename(path),
-        date=date,
-        sha256=sha256,
-    )
+        raise DocumentError("empty: no visible text in the HTML")
+    return Document(source=source, text=text, title=title or title_from_filename(path), date=date)
 
 
-_LOADERS: dict[str, Callable[[Path, str, str], Document]] = {
+_LOADERS: dict[str, Callable[[bytes, Path, str], Document]] = {
     ".txt": load_text,
     ".md": load_text,
     ".pdf": load_pdf,
@@ -265,22 +409,58 @@ _LOADERS: dict[str, Callable[[Path, str, str], Document]] = {
 }
 
 
+def _check_file(path: Path, corpus_dir: Path, max_bytes: int | None) -> None:
+    """Refuse what must not be read at all, before reading it. Symlinks inside the
+    corpus are fine, but one that leads out of it would index (and quote) a file the user
+    never put in the corpus."""
+    try:
+        inside = path.resolve().is_relative_to(corpus_dir.resolve())
+    except RuntimeError as exc:  # how Python before 3.13 reports a symlink loop
+        raise DocumentError("unreadable: symbolic link loop") from exc
+    except OSError as exc:
+        raise DocumentError(f"unreadable: {exc.strerror or _one_line(exc)}") from exc
+    if not inside:
+        raise DocumentError("outside corpus: a link to a file outside the corpus folder")
+    try:
+        info = path.stat()
+    except FileNotFoundError as exc:
+        raise DocumentError("not a regular file: a broken link") from exc
+    except OSError as exc:
+        raise DocumentError(f"unreadable: {exc.strerror or _one_line(exc)}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise DocumentError("not a regular file")
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise DocumentError(f"too large: {_size(info.st_size)}, over the {_size(max_bytes)} limit")
+    if info.st_size == 0:
+        raise DocumentError("empty: the file is 0 bytes")
+
+
 def load_document(path: Path, corpus_dir: Path, max_bytes: int | None = None) -> Document:
-    """Load any supported file; every failure becomes a ``DocumentError`` with a short reason."""
-    source = path.relative_to(corpus_dir).as_posix()
+    """Load any supported file; every failure becomes a ``DocumentError`` with a short reason.
+
+    The file is read once, so the text and its ``sha256`` always describe the same bytes even
+    if the file changes meanwhile.
+    """
+    try:
+        source = path.relative_to(corpus_dir).as_posix()
+    except ValueError as exc:
+        raise DocumentError("outside corpus: the path is not below the corpus folder") from exc
     loader = _LOADERS.get(path.suffix.lower())
     if loader is None:
         raise DocumentError(f"unsupported file type {path.suffix!r}")
-    if not path.is_file():
-        raise DocumentError("not a regular file")
-    if max_bytes is not None and path.stat().st_size > max_bytes:
-        raise DocumentError(f"too large: over the {max_bytes / 1e6:.0f} MB limit")
+    _check_file(path, corpus_dir, max_bytes)
     try:
-        document = loader(path, source, file_sha256(path))
+        with path.open("rb") as fh:
+            data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+        if max_bytes is not None and len(data) > max_bytes:
+            raise DocumentError(f"too large: over the {_size(max_bytes)} limit")
+        document = loader(data, path, source)
     except DocumentError:
         raise
-    except (OSError, UnicodeError, RecursionError) as exc:
-        raise DocumentError(f"unreadable: {exc}") from exc
+    except OSError as exc:
+        raise DocumentError(f"unreadable: {exc.strerror or _one_line(exc)}") from exc
+    except Exception as exc:  # a parser bug on odd input must not stop the whole build
+        raise DocumentError(f"unreadable: {type(exc).__name__}: {_one_line(exc)}") from exc
     if not document.text.strip():
         raise DocumentError("empty: no text to index")
-    return document
+    return dataclasses.replace(document, sha256=hashlib.sha256(data).hexdigest())

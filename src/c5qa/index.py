@@ -245,7 +245,7 @@ def _expected_settings(settings: Settings, embedder: Embedder) -> dict:
         "chunker": {
             "size": settings.chunk_size,
             "overlap": settings.chunk_overlap,
-            "splitter": "sentencex",
+            "splitter": "sentencex+lines-1",
         },
         "lexical": LexicalIndex.SIGNATURE,
     }

@@ -27,12 +27,18 @@ class Filters:
     sources: tuple[str, ...] = ()
     date_from: str = ""
     date_to: str = ""
+    kinds: tuple[str, ...] = ()  # only documents of these kinds ("analysis", …)
+    exclude_kinds: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.sources or self.date_from or self.date_to)
+        return bool(
+            self.sources or self.date_from or self.date_to or self.kinds or self.exclude_kinds
+        )
 
     def admits(self, document: Document) -> bool:
         if self.sources and document.source not in self.sources:
+            return False
+        if (self.kinds and document.kind not in self.kinds) or document.kind in self.exclude_kinds:
             return False
         date = document.date
         if (self.date_from or self.date_to) and not date:

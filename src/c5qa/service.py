@@ -7,6 +7,7 @@ to it between requests; a request in flight keeps the generation it started with
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,12 +15,22 @@ from pathlib import Path
 
 import numpy as np
 
-from c5qa.answer import Answer, Policy, compose
+from c5qa.answer import Answer, Policy, about_change, compose
 from c5qa.chat import Message, previous_question
+from c5qa.compare import (
+    COMMENTARY,
+    Period,
+    absence_theme,
+    compose_comparison,
+    default_periods,
+    find,
+    periods_in,
+)
 from c5qa.embedding import Embedder
 from c5qa.index import IndexReport, IndexStore, current_generation, open_index, update_index
 from c5qa.retrieval import Filters, Passage, Query, Retrieval, make_passage, search
 from c5qa.settings import Settings
+from c5qa.themes import DEFAULT_THEMES, ThemeMap, build_map
 from c5qa.upload import save_upload
 
 
@@ -39,6 +50,7 @@ class Service:
         self._embedder = embedder
         self._store: IndexStore | None = None
         self._lock = threading.Lock()
+        self._theme_maps: dict[tuple, ThemeMap] = {}
 
     @property
     def embedder(self) -> Embedder:
@@ -145,8 +157,61 @@ class Service:
     ) -> Answer:
         store = self.store()
         query = self._query(question, history)
+        if filters is None:
+            years = sorted(set(re.findall(r"\b(?:19|20)\d{2}\b", question)))
+            theme = absence_theme(question)
+            if theme and years:  # "Does the 2025 statement mention climate change?"
+                periods = [Period(y, y, y) for y in years]
+                return self._compare(
+                    question, self._query(theme, ()), periods, k, mode, theme=theme
+                )
+            if about_change(question) and len(years) >= 2:
+                return self._compare(question, query, periods_in(question, store), k, mode)
         passages = self._passages(store, query, k or self.settings.k, filters, mode)
         return compose(question, query.vector, passages, store, self.policy)
+
+    def compare(
+        self, theme: str, periods: Sequence[Period] | None = None, k: int | None = None
+    ) -> Answer:
+        """Evidence for a theme per period, side by side (default: one period per year)."""
+        store = self.store()
+        query = self._query(theme, ())
+        return self._compare(theme, query, list(periods or default_periods(store)), k, None)
+
+    def _compare(
+        self,
+        question: str,
+        query: Query,
+        periods: list[Period],
+        k: int | None,
+        mode: str | None,
+        theme: str = "",
+    ) -> Answer:
+        store = self.store()
+        about = theme or question
+        per_period = max(2, -(-(k or self.settings.k) // len(periods)))
+        findings, answers = [], []
+        for period in periods:
+            passages = self._passages(store, query, per_period, period.filters, mode)
+            findings.append(find(about, query.vector, passages, store, period, self.policy))
+            answers.append(compose(about, query.vector, passages, store, self.policy))
+        commentary_passages = self._passages(store, query, 2, Filters(kinds=COMMENTARY), mode)
+        commentary = compose(about, query.vector, commentary_passages, store, self.policy)
+        return compose_comparison(
+            question, findings, answers, self.policy, commentary, absence=bool(theme)
+        )
+
+    def themes(self, themes: tuple[tuple[str, str], ...] = DEFAULT_THEMES) -> ThemeMap:
+        """The theme map of the current generation, computed once per generation and themes."""
+        store = self.store()
+        key = (store.generation, themes)
+        with self._lock:
+            cached = self._theme_maps.get(key)
+        if cached is None:
+            cached = build_map(store, self.embedder, themes, self.settings.abstain_below)
+            with self._lock:
+                self._theme_maps = {key: cached}  # older generations are not needed again
+        return cached
 
     def status(self) -> Status:
         store = self.store()

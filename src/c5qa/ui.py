@@ -12,10 +12,14 @@ from typing import Any
 import gradio as gr
 
 from c5qa.chat import escape_markdown, format_answer, format_source
+from c5qa.compare import parse_periods
 from c5qa.index import IndexProblem
 from c5qa.retrieval import Filters
 from c5qa.service import Service
 from c5qa.settings import Settings
+from c5qa.themes import DEFAULT_THEMES, ThemeMap, parse_themes, short_label
+from c5qa.themes import figure as map_figure
+from c5qa.themes import table as map_table
 
 EXAMPLES = [
     "What changed between the 2023 New York Declaration and the 2025 summit?",
@@ -130,17 +134,21 @@ def build_app(service: Service) -> gr.Blocks:
         sources: list[str] | None,
         date_from: str,
         date_to: str,
+        periods: str = "",
     ) -> Iterator[list[gr.ChatMessage]]:
-        question = (message or "").strip()
+        question = (message or "").strip()[: settings.max_question_chars]
         if not question:
             yield [gr.ChatMessage(role="assistant", content="Please type a question.")]
             return
         filters = make_filters(sources, date_from, date_to)
         try:
-            answer = service.ask(
-                question[: settings.max_question_chars], history=history, filters=filters
-            )
-        except IndexProblem as exc:
+            if (periods or "").strip():  # an explicit side-by-side comparison of a theme
+                chosen = None if periods.strip() == "all" else parse_periods(periods)
+                filters = None
+                answer = service.compare(question, chosen)
+            else:
+                answer = service.ask(question, history=history, filters=filters)
+        except (IndexProblem, ValueError) as exc:
             yield [gr.ChatMessage(role="assistant", content=escape_markdown(str(exc)))]
             return
         text = filter_note(filters) + format_answer(answer)
@@ -187,6 +195,35 @@ def build_app(service: Service) -> gr.Blocks:
             gr.Dropdown(choices=choices()),
         )
 
+    def current_map(text: str) -> ThemeMap:
+        return service.themes(parse_themes(text) or DEFAULT_THEMES)
+
+    def draw_map(text: str):
+        import pandas as pd
+
+        theme_map = current_map(text)
+        columns = ["theme", *(short_label(d, t, 24) for _, d, t in theme_map.documents)]
+        frame = pd.DataFrame(map_table(theme_map), columns=columns)
+        styled = frame.style.background_gradient(
+            cmap="YlGnBu", vmin=0.1, vmax=0.8, subset=columns[1:]
+        ).format(precision=2)
+        return map_figure(theme_map), styled
+
+    def show_cell(text: str, event: gr.SelectData) -> str:
+        row, col = event.index
+        theme_map = current_map(text)
+        if col == 0:
+            return ""
+        cell = theme_map.cells[row][col - 1]
+        _, date, title = theme_map.documents[col - 1]
+        verdict = "present" if cell.score >= theme_map.threshold else "not addressed"
+        quote = escape_markdown(cell.sentence) if cell.sentence else "(no text)"
+        return (
+            f"**{escape_markdown(theme_map.themes[row])}** in *{escape_markdown(title)}* "
+            f"({date}) — {verdict}, score {cell.score:.2f}\n\n> {quote}\n\n"
+            f"`{cell.source}`"
+        )
+
     def refresh():
         return (
             _status(service),
@@ -208,6 +245,13 @@ def build_app(service: Service) -> gr.Blocks:
                 )
                 date_from = gr.Textbox(label="from date", placeholder="e.g. 2023 or 2023-09")
                 date_to = gr.Textbox(label="to date", placeholder="e.g. 2025-11")
+                gr.Markdown("**Compare across time**")
+                periods = gr.Textbox(
+                    label="periods",
+                    placeholder="e.g. 2015-2022, 2023, 2025",
+                    info="when set, the question is taken as a theme and answered per "
+                    "period, side by side (all: one period per year)",
+                )
             with gr.Column(scale=4):
                 gr.ChatInterface(
                     respond,
@@ -217,8 +261,8 @@ def build_app(service: Service) -> gr.Blocks:
                         sanitize_html=True,
                         placeholder="Ask a question about the C5+1.",
                     ),
-                    additional_inputs=[sources, date_from, date_to],
-                    examples=[[q, [], "", ""] for q in EXAMPLES],
+                    additional_inputs=[sources, date_from, date_to, periods],
+                    examples=[[q, [], "", "", ""] for q in EXAMPLES],
                     api_name="chat",
                     fill_height=True,
                 )
@@ -265,7 +309,23 @@ def build_app(service: Service) -> gr.Blocks:
                 api_name="upload",
                 concurrency_limit=1,
             )
+        with gr.Tab("Themes"):
+            gr.Markdown(
+                "How strongly each document, oldest first, speaks to each theme: the best "
+                "matching sentence's similarity (bold in the picture: at or above the answer "
+                "threshold, i.e. present). Select a cell of the table to read its evidence."
+            )
+            theme_text = gr.Textbox(
+                label="themes (comma-separated; `label=search words` allowed)",
+                value=", ".join(label for label, _ in DEFAULT_THEMES),
+            )
+            plot = gr.Plot(label="theme map")
+            heat = gr.Dataframe(interactive=False, label="scores (select a cell)", wrap=True)
+            cell_evidence = gr.Markdown()
+            theme_text.submit(draw_map, theme_text, [plot, heat])
+            heat.select(show_cell, theme_text, cell_evidence)
         app.load(refresh, outputs=[status, table, failed, sources], api_visibility="private")
+        app.load(draw_map, theme_text, [plot, heat], api_visibility="private")
         gr.api(ask, api_name="ask")
         gr.api(retrieve, api_name="retrieve")
     return app

@@ -1,0 +1,157 @@
+"""Continuity and change: evidence per period, side by side, with explicit absences.
+
+A question about change is answered period by period (date filters), not from the corpus as a
+whole, so a period whose documents are silent on a theme shows up as silent instead of being
+crowded out by the talkative ones. The answer keeps the ``Answer`` shape of ``ask``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from c5qa.answer import Answer, Citation, Policy, evidence
+from c5qa.index import IndexStore
+from c5qa.lexical import tokenize
+from c5qa.retrieval import Filters, Passage
+
+COMMENTARY = ("analysis",)  # document kinds that comment on others rather than speak for a period
+
+_ABSENCE = re.compile(
+    r"^\s*(?:does|did|do|is|was|has|have)\b.*?\b(?:mention\w*|say anything about|say about|"
+    r"address\w*|refer\w* to|discuss\w*|talk about|include\w*|cover\w*)\s+(?P<theme>.+?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def absence_theme(question: str) -> str:
+    """The theme of a yes/no question about whether documents mention something, or ""."""
+    match = _ABSENCE.match(question)
+    return match.group("theme") if match else ""
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: str  # inclusive ISO prefix, e.g. "2015"
+    end: str
+
+    @property
+    def filters(self) -> Filters:
+        """The period's own documents: what was said then, not later commentary on it."""
+        return Filters(date_from=self.start, date_to=self.end, exclude_kinds=COMMENTARY)
+
+
+def parse_periods(text: str) -> list[Period]:
+    """ "2015-2022,2023,2025-11-07" → three periods. Bounds are ISO date prefixes, so a
+    month-only date ("2025-11") falls into its year and its month."""
+    date = r"\d{4}(?:-\d{2}){0,2}"
+    periods = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        match = re.fullmatch(rf"({date})(?:\s*(?:–|-(?=\d{{4}}\b)|\.\.)\s*({date}))?", part)
+        if not match:
+            raise ValueError(f"period {part!r} is not DATE or DATE-DATE (DATE: YYYY[-MM[-DD]])")
+        start, end = match.group(1), match.group(2) or match.group(1)
+        if end[: len(start)] < start[: len(end)]:
+            raise ValueError(f"period {part!r} ends before it starts")
+        periods.append(Period(part.replace(" ", ""), start, end))
+    return periods
+
+
+def default_periods(store: IndexStore) -> list[Period]:
+    """One period per year that has dated documents."""
+    years = sorted({d.date[:4] for d in store.documents.values() if d.date[:4].isdigit()})
+    return [Period(year, year, year) for year in years]
+
+
+def periods_in(question: str, store: IndexStore) -> list[Period]:
+    """Years a question names ("between 2023 and 2025"); all years when it names fewer than
+    two but is still about change."""
+    years = sorted(set(re.findall(r"\b(?:19|20)\d{2}\b", question)))
+    if len(years) >= 2:
+        return [Period(y, y, y) for y in years]
+    return default_periods(store)
+
+
+@dataclass(frozen=True)
+class Finding:
+    period: Period
+    present: bool
+    passages: tuple[Passage, ...]
+    support: float
+    coverage: float
+
+
+def compose_comparison(
+    question: str,
+    findings: list[Finding],
+    answers: list[Answer],
+    policy: Policy,
+    commentary: Answer | None = None,
+    absence: bool = False,
+) -> Answer:
+    """Side by side: per period the best quoted sentences, or a plain statement of absence
+    with the closest near-miss and its score."""
+    passages: list[Passage] = []
+    citations: list[Citation] = []
+    lines = []
+    for finding, answer in zip(findings, answers, strict=True):
+        offset = len(passages)
+        passages.extend(finding.passages)
+        label = f"**{finding.period.label}:**"
+        if not finding.passages:
+            lines.append(f"{label} no document in this period.")
+            continue
+        if finding.present and not answer.abstained:
+            shifted = re.sub(
+                r"\[(\d+)\]", lambda m, o=offset: f"[{int(m.group(1)) + o}]", answer.text
+            )
+            lines.append(f"{label} {' '.join(shifted.split(chr(10) * 2))}")
+            citations.extend(
+                Citation(c.n + offset, c.source, c.start, c.end, c.text, c.score)
+                for c in answer.citations
+            )
+        else:
+            near = finding.passages[0]
+            lines.append(
+                f"{label} no passage in the period's documents addresses this (closest: "
+                f"{near.title}, {near.location}, score {near.score:.2f} [{offset + 1}])."
+            )
+    if absence and findings:
+        said = any(f.present for f in findings)
+        lines.insert(
+            0,
+            "**Yes.**"
+            if said
+            else "**No** — nothing in these documents passes "
+            "the match threshold, lexically or by meaning.",
+        )
+    if commentary is not None and not commentary.abstained and commentary.citations:
+        offset = len(passages)
+        passages.extend(commentary.passages)
+        quoted = " ".join(f"{c.text} [{c.n + offset}]" for c in commentary.citations[:2])
+        lines.append(f"**Commentary** ({commentary.passages[0].title}): {quoted}")
+        citations.extend(
+            Citation(c.n + offset, c.source, c.start, c.end, c.text, c.score)
+            for c in commentary.citations[:2]
+        )
+    return Answer(question, "\n\n".join(lines), False, tuple(passages), tuple(citations))
+
+
+def find(
+    question: str,
+    query,
+    passages: list[Passage],
+    store: IndexStore,
+    period: Period,
+    policy: Policy,
+) -> Finding:
+    support, coverage, _ = evidence(question, query, passages, store, policy.term_boost)
+    # Present by meaning, or lexically: every content word of the theme in one passage. An
+    # absence is only claimed when neither finds anything.
+    terms = set(tokenize(question))
+    literal = bool(terms) and any(terms <= set(tokenize(p.text)) for p in passages)
+    present = bool(passages) and (
+        literal or (support >= policy.min_support and coverage >= policy.min_coverage)
+    )
+    return Finding(period, present, tuple(passages), support, coverage)

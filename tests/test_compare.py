@@ -1,0 +1,69 @@
+import pytest
+
+from c5qa.compare import Period, absence_theme, parse_periods
+from c5qa.service import Service
+from tests.conftest import NEW_YORK
+
+
+def test_period_parsing_full_and_month_only_dates() -> None:
+    assert parse_periods("2015-2022, 2023,2025-11-07,2025-11") == [
+        Period("2015-2022", "2015", "2022"),
+        Period("2023", "2023", "2023"),
+        Period("2025-11-07", "2025-11-07", "2025-11-07"),
+        Period("2025-11", "2025-11", "2025-11"),
+    ]
+    from c5qa.documents import Document
+
+    month_only = Document(source="d.txt", text="x", title="d", date="2025-11")
+    assert Period("2025", "2025", "2025").filters.admits(month_only)
+    assert not Period("2023", "2023", "2023").filters.admits(month_only)
+    for bad in ("2023-2015", "last year", "2023-13-99x"):
+        with pytest.raises(ValueError):
+            parse_periods(bad)
+
+
+def test_absence_theme() -> None:
+    assert absence_theme("Does the 2025 economic statement mention climate change?") == (
+        "climate change"
+    )
+    assert absence_theme("Did the 2023 declaration address water security?") == "water security"
+    assert absence_theme("What is the C5+1?") == ""
+
+
+def test_security_compare_cites_2023_and_states_the_summit_absence(
+    corpus_service: Service,
+) -> None:
+    answer = corpus_service.compare("security cooperation", parse_periods("2023,2025-11-07"))
+    first, second = answer.text.split("\n\n")[:2]
+    assert first.startswith("**2023:**") and "[1]" in first
+    cited_2023 = [c for c in answer.citations if answer.passages[c.n - 1].date.startswith("2023")]
+    assert cited_2023 and any("security" in c.text.lower() for c in cited_2023)
+    assert second.startswith("**2025-11-07:** no passage in the period's documents addresses")
+    assert "score" in second  # the near miss and its score
+    dates = {p.date[:4] for p in answer.passages}
+    assert {"2023", "2025"} <= dates
+    assert "Commentary" in answer.text  # the analysis that remarks on the absence
+    assert set(answer.to_json()) == {"question", "answer", "abstained", "passages"}
+
+
+def test_absence_question_gets_an_evidenced_no_and_a_yes_where_said(
+    corpus_service: Service,
+) -> None:
+    no = corpus_service.ask("Does the 2025 economic statement mention climate change?")
+    assert no.text.startswith("**No**")
+    assert not any(
+        c.source != "2025-11_the-diplomat-a-c5plus1-or-5-c1plus1s.txt"
+        and "climate" in c.text.lower()
+        for c in no.citations
+    )
+    assert any("absence" in c.text or "climate change" in c.text for c in no.citations)
+    yes = corpus_service.ask("Does the 2023 declaration mention climate change?")
+    assert yes.text.startswith("**Yes.**")
+    assert any(c.source == NEW_YORK and "climate change" in c.text.lower() for c in yes.citations)
+
+
+def test_change_questions_naming_years_are_answered_per_period(corpus_service: Service) -> None:
+    answer = corpus_service.ask(
+        "How did cooperation on critical minerals change between 2023 and 2025?"
+    )
+    assert answer.text.startswith("**2023:**") and "**2025:**" in answer.text
