@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import gradio as gr
 
 from c5qa.chat import escape_markdown, format_answer, format_source
 from c5qa.compare import parse_periods
-from c5qa.index import IndexProblem
+from c5qa.index import IndexProblem, current_generation
 from c5qa.retrieval import Filters
 from c5qa.service import Service
 from c5qa.settings import Settings
@@ -344,12 +345,23 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
 
 
 def serve(settings: Settings) -> None:
-    """Bring the index up to date, then serve the chat."""
+    """Serve the chat with the index up to date. With an index already there, the update (and
+    the model load it needs) runs beside the server's start-up, so the first answer comes
+    sooner; a new generation is picked up by the running chat when it is committed."""
     service = Service(settings)
-    report = service.index(progress=True, wait=60, on_notice=lambda m: print(m, file=sys.stderr))
-    print(
-        f"index: {report.documents} documents, {report.chunks} chunks "
-        f"({report.embedded} embedded, {len(report.failed)} failed)",
-        file=sys.stderr,
-    )
+
+    def update() -> None:
+        report = service.index(
+            progress=True, wait=60, on_notice=lambda m: print(m, file=sys.stderr)
+        )
+        print(
+            f"index: {report.documents} documents, {report.chunks} chunks "
+            f"({report.embedded} embedded, {len(report.failed)} failed)",
+            file=sys.stderr,
+        )
+
+    if current_generation(settings.index_dir) is None:
+        update()
+    else:
+        threading.Thread(target=update, name="index-update", daemon=True).start()
     launch(build_app(service), settings)
