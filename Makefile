@@ -39,7 +39,11 @@ eval: install
 	$(VENV)/bin/c5qa eval eval/questions.jsonl
 
 bench: install
-	$(PY) bench/chunking.py
+	$(VENV)/bin/c5qa index
+	$(VENV)/bin/c5qa bench beir ../shared/beir/scifact
+	$(PY) bench/rebuild.py
+	$(PY) bench/scale.py
+	$(PY) bench/startup.py
 
 clean:
 	rm -rf $(VENV) index/gen-* index/.gen-* index/CURRENT index/.lock .pytest_cache .hypothesis
