@@ -39,3 +39,23 @@ def test_service_reloads_a_new_generation(small_service: Service) -> None:
 def test_status(corpus_service: Service) -> None:
     status = corpus_service.status()
     assert status.documents == 17 and status.chunks > 17 and status.model.endswith("MiniLM-L6-v2")
+
+
+def test_bad_questions_get_clear_replies(corpus_service: Service) -> None:
+    from c5qa.service import NOTHING_TO_SEARCH
+
+    for question in ("", "   ", "?!…", "\x00\x07\x1b"):
+        answer = corpus_service.ask(question)
+        assert answer.abstained and answer.text == NOTHING_TO_SEARCH and answer.passages == ()
+    long = corpus_service.ask("Leidos " + "x" * 100_000)
+    assert len(long.question) == corpus_service.settings.max_question_chars
+    controls = corpus_service.ask("Which firm\x00 will upgrade\x1b Kazakhstan's air traffic?")
+    assert "\x00" not in controls.question and "Leidos" in controls.text
+    for question in (
+        "Какие сделки заключил Казахстан?",
+        "中亚五国峰会讨论了什么？",
+        "Qozog'iston qanday kelishuvlar imzoladi?",
+        "Қозоғистон қандай битимлар?",
+    ):
+        answer = corpus_service.ask(question)
+        assert isinstance(answer.text, str) and len(answer.passages) in (0, 5)

@@ -102,3 +102,13 @@ def test_filters_and_upload_policy() -> None:
     assert upload_allowed(Settings(upload=True))
     assert not upload_allowed(Settings(upload=True, host="0.0.0.0"))  # exposed, no auth
     assert upload_allowed(Settings(upload=True, host="0.0.0.0", auth="ann:secret"))
+
+
+def test_exposed_server_needs_auth() -> None:
+    from c5qa.ui import check_exposure
+
+    check_exposure(Settings())  # loopback: fine
+    with pytest.raises(SystemExit, match="without auth"):
+        check_exposure(Settings(host="0.0.0.0"))
+    check_exposure(Settings(host="0.0.0.0", auth="ann:secret"))
+    check_exposure(Settings(host="0.0.0.0"), insecure=True)

@@ -213,7 +213,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from c5qa.ui import serve
 
-    serve(_settings(args))
+    serve(_settings(args), insecure=args.insecure)
     return 0
 
 
@@ -293,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--host", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument(
+        "--insecure", action="store_true", help="allow serving beyond this machine without auth"
+    )
     p.set_defaults(func=cmd_serve)
     return parser
 

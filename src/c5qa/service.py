@@ -33,6 +33,8 @@ from c5qa.settings import Settings
 from c5qa.themes import DEFAULT_THEMES, ThemeMap, build_map
 from c5qa.upload import save_upload
 
+NOTHING_TO_SEARCH = "Please type a question: this one has no words to search for."
+
 
 @dataclass(frozen=True)
 class Status:
@@ -155,6 +157,9 @@ class Service:
         filters: Filters | None = None,
         mode: str | None = None,
     ) -> Answer:
+        question = self.clean(question)
+        if not any(ch.isalnum() for ch in question):
+            return Answer(question, NOTHING_TO_SEARCH, True, ())
         store = self.store()
         query = self._query(question, history)
         if filters is None:
@@ -169,6 +174,11 @@ class Service:
                 return self._compare(question, query, periods_in(question, store), k, mode)
         passages = self._passages(store, query, k or self.settings.k, filters, mode)
         return compose(question, query.vector, passages, store, self.policy)
+
+    def clean(self, question: str) -> str:
+        """Questions are untrusted input: no control characters, bounded length."""
+        question = "".join(ch if ch.isprintable() else " " for ch in question or "")
+        return " ".join(question.split())[: self.settings.max_question_chars]
 
     def compare(
         self, theme: str, periods: Sequence[Period] | None = None, k: int | None = None

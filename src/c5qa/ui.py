@@ -344,10 +344,20 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
     )
 
 
-def serve(settings: Settings) -> None:
+def check_exposure(settings: Settings, insecure: bool = False) -> None:
+    """Refuse to listen beyond this machine without a password, unless told so explicitly."""
+    if not is_loopback(settings.host) and not settings.auth and not insecure:
+        raise SystemExit(
+            f"c5qa serve: refusing to serve on {settings.host} without auth; set "
+            "C5QA_AUTH=user:password, or pass --insecure if this is really meant"
+        )
+
+
+def serve(settings: Settings, insecure: bool = False) -> None:
     """Serve the chat with the index up to date. With an index already there, the update (and
     the model load it needs) runs beside the server's start-up, so the first answer comes
     sooner; a new generation is picked up by the running chat when it is committed."""
+    check_exposure(settings, insecure)
     service = Service(settings)
 
     def update() -> None:
