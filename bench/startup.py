@@ -30,8 +30,13 @@ def once(root: Path) -> float:
     port = _port()
     env = {**os.environ, "C5QA_PORT": str(port)}
     started = time.perf_counter()
-    app = subprocess.Popen([sys.executable, str(root / "app.py")], cwd=root, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    app = subprocess.Popen(
+        [sys.executable, str(root / "app.py")],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while time.perf_counter() - started < 120:
             try:
@@ -52,11 +57,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     root = Path(__file__).resolve().parent.parent
-    subprocess.run([sys.executable, "-m", "c5qa.cli", "index"], cwd=root, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "c5qa.cli", "index"],
+        cwd=root,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     seconds = [once(root) for _ in range(args.runs)]
-    print(f"cold start to first answer: median {statistics.median(seconds):.2f} s "
-          f"(runs: {', '.join(f'{s:.2f}' for s in seconds)})")
+    print(
+        f"cold start to first answer: median {statistics.median(seconds):.2f} s "
+        f"(runs: {', '.join(f'{s:.2f}' for s in seconds)})"
+    )
 
 
 if __name__ == "__main__":

@@ -88,6 +88,14 @@ class _Candidate:
         return self.passage.text[self.start - offset : self.end - offset]
 
 
+def _fragment_penalty(text: str) -> float:
+    """Lead-ins ("the participants:") say little on their own."""
+    stripped = text.rstrip()
+    if stripped.endswith(":"):
+        return 0.3
+    return 0.0
+
+
 def _weighted_share(terms: dict[str, float], tokens: set[str]) -> float:
     total = sum(terms.values())
     return sum(w for t, w in terms.items() if t in tokens) / total if total else 0.0
@@ -112,7 +120,7 @@ def _candidates(
             similarity = float(vector @ query)
             text = passage.text[start - passage.start : end - passage.start]
             overlap = _weighted_share(terms, set(tokenize(text)))
-            relevance = similarity + term_boost * overlap
+            relevance = similarity + term_boost * overlap - _fragment_penalty(text)
             out.append(_Candidate(n, passage, start, end, similarity, relevance, vector))
     return out
 
@@ -160,6 +168,11 @@ def evidence(
     return support, coverage, candidates
 
 
+def _label(passage: Passage) -> str:
+    title = passage.title if len(passage.title) <= 60 else passage.title[:59] + "…"
+    return f"{passage.date[:4] or 'undated'} {title}".replace("*", "")
+
+
 def compose(
     question: str,
     query: np.ndarray,
@@ -178,14 +191,21 @@ def compose(
     else:  # the most direct sentence first, then the rest grouped by source
         ordered = [chosen[0], *sorted(chosen[1:], key=lambda c: (c.n, c.start))]
     lines: list[str] = []
-    previous_n = None
+    previous_source = None
+    # Quotes from several years are labelled with year and document, and read in date order.
+    years = {c.passage.date[:4] for c in ordered if c.passage.date}
+    labelled = len(years) > 1
+    if labelled:
+        ordered = sorted(ordered, key=lambda c: (c.passage.date or "9999", c.n, c.start))
     for c in ordered:
         sentence = f"{c.text} [{c.n}]"
-        if previous_n is not None and c.n == previous_n:
+        if c.passage.source == previous_source:
             lines[-1] += " " + sentence
+        elif labelled:
+            lines.append(f"**{_label(c.passage)}:** {sentence}")
         else:
             lines.append(sentence)
-        previous_n = c.n
+        previous_source = c.passage.source
     citations = tuple(
         Citation(c.n, c.passage.source, c.start, c.end, c.text, c.relevance) for c in ordered
     )

@@ -46,7 +46,7 @@ def format_answer(answer: Answer) -> str:
     body = escape_markdown(answer.text)
     body = re.sub(r"\\\[(\d+)\\\]", r"**[\1]**", body)
     # Period labels and verdicts ("**2023:**", "**No**") are ours, not corpus text: keep bold.
-    return re.sub(r"(?m)^\\\*\\\*([^*\\\n]{1,40})\\\*\\\*", r"**\1**", body)
+    return re.sub(r"(?m)^\\\*\\\*([^*\\\n]{1,90})\\\*\\\*", r"**\1**", body)
 
 
 def format_source(answer: Answer, n: int) -> tuple[str, str]:

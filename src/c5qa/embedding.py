@@ -38,6 +38,9 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
 class Embedder:
     def __init__(self, model: str = "", batch_size: int = 32) -> None:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # keep stderr to one line per problem
 
         self.name, location = resolve_model(model)
         self.batch_size = batch_size

@@ -339,6 +339,7 @@ def _write_generation(
     dim: int,
     hnsw_from: int,
 ) -> str:
+    before = current_generation(index_dir)  # readers may still be loading it: keep it
     existing = [p.name for p in index_dir.glob("gen-*") if p.is_dir()]
     number = max((int(n.split("-")[1]) for n in existing if n[4:].isdigit()), default=0) + 1
     generation = f"gen-{number:06d}"
@@ -396,13 +397,16 @@ def _write_generation(
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    _prune(index_dir, keep={generation, *(existing and [max(existing)])})
+    _prune(index_dir, keep={generation, *([before] if before else [])})
     return generation
 
 
 def _prune(index_dir: Path, keep: set[str]) -> None:
-    """Drop old generations, keeping the previous one for readers that are still loading it."""
+    """Drop every generation but ``keep`` (the current one and the one readers may still be
+    loading), and what killed writers left behind: unfinished and uncommitted generations."""
     for path in index_dir.iterdir():
+        if path.name == f".{CURRENT}.tmp":
+            path.unlink(missing_ok=True)
         stale_tmp = path.name.startswith(".gen-") and path.name.endswith(".tmp")
         if (path.is_dir() and path.name.startswith("gen-") and path.name not in keep) or stale_tmp:
             shutil.rmtree(path, ignore_errors=True)
@@ -410,14 +414,15 @@ def _prune(index_dir: Path, keep: set[str]) -> None:
 
 def update_index(
     settings: Settings,
-    embedder: Embedder,
+    embedder: Callable[[], Embedder],
     progress: bool = False,
     wait: float = 0,
     on_notice: Callable[[str], None] = lambda message: None,
 ) -> IndexReport:
     """Bring the index in step with the corpus: embed only new content, reuse the rest.
 
-    Only one writer runs at a time (a file lock); ``wait`` is how long to wait for it."""
+    Only one writer runs at a time (a file lock); ``wait`` is how long to wait for it. The
+    model (``embedder()``) is only loaded once the lock is held."""
     started = time.perf_counter()
     index_dir, corpus_dir = settings.index_dir, settings.corpus_dir
     if not corpus_dir.is_dir():
@@ -436,7 +441,8 @@ def update_index(
         except IndexCorrupt as exc:
             on_notice(f"{exc}; rebuilding the index")
             previous = None
-        expected = _expected_settings(settings, embedder)
+        model = embedder()
+        expected = _expected_settings(settings, model)
         rebuilt = _rebuild_reason(previous, expected)
         if rebuilt:
             on_notice(f"rebuilding the whole index: {rebuilt}")
@@ -451,7 +457,12 @@ def update_index(
         for path in discover(corpus_dir):
             source = path.relative_to(corpus_dir).as_posix()
             try:
-                sha = file_sha256(path) if path.is_file() else ""
+                readable = (
+                    path.is_file()
+                    and path.resolve().is_relative_to(corpus_dir.resolve())
+                    and path.stat().st_size <= max_bytes
+                )  # otherwise load_document says why, without reading the file
+                sha = file_sha256(path) if readable else ""
                 if usable and source in old and old[source]["sha256"] == sha:
                     chunks, vecs, sent_vecs = usable.document_vectors(source)
                     entries.append(_Entry(usable.documents[source], chunks, vecs, sent_vecs))
@@ -477,10 +488,13 @@ def update_index(
         generation = usable.generation if usable else ""
         embedded = 0
         if not (usable and not added and not updated and not removed and failures_same):
-            embedded = _embed(entries, embedder, progress)
+            embedded = _embed(entries, model, progress)
             generation = _write_generation(
-                index_dir, entries, failed, expected, embedder.dim, settings.hnsw_from
+                index_dir, entries, failed, expected, model.dim, settings.hnsw_from
             )
+        else:  # nothing to write; still clear what killed writers left behind
+            committed = {p.name for p in index_dir.glob("gen-*") if p.name <= generation}
+            _prune(index_dir, keep=committed)
         by_content: dict[str, list[str]] = {}
         for entry in entries:
             by_content.setdefault(entry.document.sha256, []).append(entry.document.source)

@@ -80,9 +80,7 @@ class Service:
     def index(
         self, progress: bool = False, wait: float = 0, on_notice: Callable[[str], None] = print
     ) -> IndexReport:
-        report = update_index(self.settings, self.embedder, progress, wait, on_notice)
-        self.store()
-        return report
+        return update_index(self.settings, lambda: self.embedder, progress, wait, on_notice)
 
     def add_documents(
         self, files: Sequence[tuple[Path, str]], progress: bool = False
