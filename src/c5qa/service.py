@@ -7,6 +7,7 @@ to it between requests; a request in flight keeps the generation it started with
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -198,11 +199,13 @@ class Service:
         store = self.store()
         about = theme or question
         per_period = max(2, -(-(k or self.settings.k) // len(periods)))
+        quoting = dataclasses.replace(self.policy, min_support=0.0, min_coverage=0.0)
         findings, answers = [], []
         for period in periods:
             passages = self._passages(store, query, per_period, period.filters, mode)
             findings.append(find(about, query.vector, passages, store, period, self.policy))
-            answers.append(compose(about, query.vector, passages, store, self.policy))
+            # Presence is decided by find(); the quotes are the period's best sentences.
+            answers.append(compose(about, query.vector, passages, store, quoting))
         commentary_passages = self._passages(store, query, 2, Filters(kinds=COMMENTARY), mode)
         commentary = compose(about, query.vector, commentary_passages, store, self.policy)
         return compose_comparison(

@@ -18,14 +18,14 @@ from c5qa.index import IndexStore
 # (label, what the theme is searched with)
 DEFAULT_THEMES: tuple[tuple[str, str], ...] = (
     ("security", "security cooperation"),
-    ("counterterrorism", "counterterrorism and countering violent extremism"),
+    ("counterterrorism", "counterterrorism"),
     ("Afghanistan", "Afghanistan"),
     ("climate change", "climate change"),
     ("water", "water resources and water security"),
     ("energy", "energy security and energy cooperation"),
     ("critical minerals", "critical minerals"),
     ("trade routes / Middle Corridor", "Trans-Caspian trade route and Middle Corridor transport"),
-    ("business and investment", "business deals and investment"),
+    ("business and investment", "business and investment"),
     ("human rights", "human rights"),
     ("education and people-to-people", "education exchanges and people-to-people ties"),
     ("cultural heritage", "cultural heritage"),

@@ -1,0 +1,48 @@
+"""Which periods speak to each default theme, and how long a warm compare takes.
+
+    python bench/themes_periods.py [--periods 2015-2022,2023,2025]
+
+For every default theme: `Service.compare` per period (each period's own documents, analysis
+excluded) → present / absent, printed as a table to set beside the seed article's claims; then
+the median and p95 latency of those compare calls (model and index loaded beforehand).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from c5qa.compare import parse_periods
+from c5qa.service import Service
+from c5qa.settings import load_settings
+from c5qa.themes import DEFAULT_THEMES
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--periods", default="2015-2022,2023,2025")
+    args = parser.parse_args()
+    periods = parse_periods(args.periods)
+    service = Service(load_settings())
+    service.compare("warm up", periods)
+    print(f"| theme | {' | '.join(p.label for p in periods)} |")
+    print(f"|---|{'---|' * len(periods)}")
+    seconds = []
+    for label, query in DEFAULT_THEMES:
+        started = time.perf_counter()
+        answer = service.compare(query, periods)
+        seconds.append(time.perf_counter() - started)
+        cells = []
+        for period in periods:
+            line = next(x for x in answer.text.split("\n\n") if x.startswith(f"**{period.label}:"))
+            cells.append("absent" if "no passage" in line or "no document" in line else "present")
+        print(f"| {label} | {' | '.join(cells)} |")
+    print(
+        f"\ncompare latency (warm, {len(seconds)} themes × {len(periods)} periods): median "
+        f"{statistics.median(seconds) * 1000:.0f} ms, max {max(seconds) * 1000:.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
