@@ -103,9 +103,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
             seconds.append(time.perf_counter() - started)
             _print_json(answer.to_json())
         if seconds:
+            p95 = statistics.quantiles(seconds, n=20)[-1] if len(seconds) > 1 else seconds[0]
             print(
                 f"answered {len(seconds)} questions: median {statistics.median(seconds):.4f} s, "
-                f"max {max(seconds):.4f} s per question (model load excluded)",
+                f"p95 {p95:.4f} s, max {max(seconds):.4f} s per question (model load excluded)",
                 file=sys.stderr,
             )
         return 0
