@@ -311,7 +311,8 @@ def test_writers_killed_at_random_moments_never_break_the_index(
 
     # Ten corpus changes, each indexed by two writers started together and both killed: twenty
     # kills. Two model loads share the two cores, so a pair costs about one run. "early" kills
-    # land at random times in the first 70% of a run (imports, model load); "locked" ones just
+    # land at random times in the first 40% of a run (imports: the model is loaded only once
+    # the lock is held); "locked" ones just
     # after a writer took the lock (reading the index and corpus, embedding), "write" ones a few
     # ms after it began to write a generation; the second writer of those pairs dies while it
     # waits for the lock or while it redoes the work.
@@ -321,7 +322,7 @@ def test_writers_killed_at_random_moments_never_break_the_index(
     for step, kind in enumerate(kinds, start=1):
         op = change_corpus(corpus, rng, step)
         current = record_state()
-        fractions = [rng.uniform(0.0, 0.7) for _ in range(2)]
+        fractions = [rng.uniform(0.0, 0.4) for _ in range(2)]
         offsets = [rng.uniform(0.0, 0.008 if kind == "write" else 0.3), rng.uniform(0.0, 1.5)]
         before = entries(index)
         timeline.append(f"| {op}, {kind}:")
@@ -376,7 +377,7 @@ def test_writers_killed_at_random_moments_never_break_the_index(
     # for a fair share: on a loaded machine more writers finish before their kill).
     assert sum(phases.values()) == 20
     assert phases["finished"] <= 8, phases
-    assert phases["importing"] + phases["loading the model or waiting for the lock"] >= 4, phases
+    assert phases["importing"] + phases["loading the model or waiting for the lock"] >= 2, phases
     if can_see_locks:
         assert phases["holding the lock"] >= 3, phases
     assert interrupted_writes >= 1, "no kill landed while a generation was being written"
