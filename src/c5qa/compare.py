@@ -64,13 +64,9 @@ def default_periods(store: IndexStore) -> list[Period]:
     return [Period(year, year, year) for year in years]
 
 
-def periods_in(question: str, store: IndexStore) -> list[Period]:
-    """Years a question names ("between 2023 and 2025"); all years when it names fewer than
-    two but is still about change."""
-    years = sorted(set(re.findall(r"\b(?:19|20)\d{2}\b", question)))
-    if len(years) >= 2:
-        return [Period(y, y, y) for y in years]
-    return default_periods(store)
+def years_in(question: str) -> list[Period]:
+    """One period per year a question names ("between 2023 and 2025"), in order."""
+    return [Period(y, y, y) for y in sorted(set(re.findall(r"\b(?:19|20)\d{2}\b", question)))]
 
 
 @dataclass(frozen=True)
@@ -86,7 +82,6 @@ def compose_comparison(
     question: str,
     findings: list[Finding],
     answers: list[Answer],
-    policy: Policy,
     commentary: Answer | None = None,
     absence: bool = False,
 ) -> Answer:

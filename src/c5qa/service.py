@@ -8,7 +8,6 @@ to it between requests; a request in flight keeps the generation it started with
 from __future__ import annotations
 
 import dataclasses
-import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from c5qa.compare import (
     compose_comparison,
     default_periods,
     find,
-    periods_in,
+    years_in,
 )
 from c5qa.embedding import Embedder
 from c5qa.index import IndexReport, IndexStore, current_generation, open_index, update_index
@@ -160,17 +159,13 @@ class Service:
         if not any(ch.isalnum() for ch in question):
             return Answer(question, NOTHING_TO_SEARCH, True, ())
         store = self.store()
+        years = years_in(question) if filters is None else []
+        theme = absence_theme(question)
+        if theme and years:  # "Does the 2025 statement mention climate change?"
+            return self._compare(question, self._query(theme, ()), years, k, mode, theme=theme)
         query = self._query(question, history)
-        if filters is None:
-            years = sorted(set(re.findall(r"\b(?:19|20)\d{2}\b", question)))
-            theme = absence_theme(question)
-            if theme and years:  # "Does the 2025 statement mention climate change?"
-                periods = [Period(y, y, y) for y in years]
-                return self._compare(
-                    question, self._query(theme, ()), periods, k, mode, theme=theme
-                )
-            if about_change(question) and len(years) >= 2:
-                return self._compare(question, query, periods_in(question, store), k, mode)
+        if about_change(question) and len(years) >= 2:
+            return self._compare(question, query, years, k, mode)
         passages = self._passages(store, query, k or self.settings.k, filters, mode)
         return compose(question, query.vector, passages, store, self.policy)
 
@@ -208,9 +203,7 @@ class Service:
             answers.append(compose(about, query.vector, passages, store, quoting))
         commentary_passages = self._passages(store, query, 2, Filters(kinds=COMMENTARY), mode)
         commentary = compose(about, query.vector, commentary_passages, store, self.policy)
-        return compose_comparison(
-            question, findings, answers, self.policy, commentary, absence=bool(theme)
-        )
+        return compose_comparison(question, findings, answers, commentary, absence=bool(theme))
 
     def themes(self, themes: tuple[tuple[str, str], ...] = DEFAULT_THEMES) -> ThemeMap:
         """The theme map of the current generation, computed once per generation and themes."""
