@@ -15,6 +15,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -353,6 +354,14 @@ def test_writers_killed_at_random_moments_never_break_the_index(
             time.sleep(max(0.0, moment - time.monotonic()))
             kill_and_check(run)
 
+    # Whether a kill landed inside the ~20 ms generation write is down to timing; plant what
+    # such a kill leaves (an unfinished .tmp generation and an uncommitted newer one) so the
+    # repair below is always exercised.
+    current_name = current_generation(index)
+    number = int(current_name.split("-")[1])
+    shutil.copytree(index / current_name, index / f"gen-{number + 1:06d}")
+    (index / f".gen-{number + 2:06d}.tmp").mkdir()
+    (index / f".gen-{number + 2:06d}.tmp" / "chunks.jsonl").write_text('{"half": ')
     # A last run to completion repairs whatever the kills left behind.
     final = spawn(*index_args(corpus, index))
     assert final.wait(timeout=300) == 0, final.stderr()
@@ -380,7 +389,6 @@ def test_writers_killed_at_random_moments_never_break_the_index(
     assert phases["importing"] + phases["loading the model or waiting for the lock"] >= 2, phases
     if can_see_locks:
         assert phases["holding the lock"] >= 3, phases
-    assert interrupted_writes >= 1, "no kill landed while a generation was being written"
 
 
 # ---------------------------------------------------------------------------------------------
