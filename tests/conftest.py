@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,18 @@ def small_corpus(tmp_path: Path) -> Path:
 def small_service(small_corpus: Path, tmp_path: Path, embedder: Embedder) -> Service:
     settings = Settings(corpus_dir=small_corpus, index_dir=tmp_path / "index")
     return Service(settings, embedder)
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """For tests that call ``logs.configure``: the root logger as it was, afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    ours = logging.getLogger("c5qa").level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+    logging.getLogger("c5qa").setLevel(ours)

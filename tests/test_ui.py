@@ -3,13 +3,16 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AuthenticationError
 
 from c5qa.embedding import Embedder
+from c5qa.logs import configure
 from c5qa.service import Service
 from c5qa.settings import Settings
-from c5qa.ui import build_app, filter_note, make_filters, upload_allowed
+from c5qa.ui import build_app, filter_note, launch, make_filters, upload_allowed
 from tests.conftest import CORPUS, KAZAKHSTAN, NEW_YORK
 
 
@@ -112,3 +115,29 @@ def test_exposed_server_needs_auth() -> None:
         check_exposure(Settings(host="0.0.0.0"))
     check_exposure(Settings(host="0.0.0.0", auth="ann:secret"))
     check_exposure(Settings(host="0.0.0.0"), insecure=True)
+
+
+def test_served_app_asks_for_login_and_logs_no_password(
+    app_service: Service, tmp_path: Path, restore_logging: None
+) -> None:
+    log_file = tmp_path / "serve.log"
+    settings = app_service.settings.replace(
+        port=free_port(), auth="ann:right-password-1", log_level="DEBUG", log_file=str(log_file)
+    )
+    configure(settings)
+    app = build_app(Service(settings, app_service.embedder))
+    launch(app, settings, prevent_thread_lock=True, quiet=True)
+    url = f"http://127.0.0.1:{settings.port}/"
+    try:
+        with pytest.raises(AuthenticationError, match="credentials were not provided"):
+            Client(url, verbose=False).predict("Leidos", 1, None, api_name="/retrieve")
+        refused = httpx.post(url + "login", data={"username": "ann", "password": "wrong-guess-2"})
+        assert refused.status_code >= 400
+        client = Client(url, auth=("ann", "right-password-1"), verbose=False)
+        found = client.predict("Leidos air traffic", 1, None, api_name="/retrieve")
+        assert found[0]["source"] == KAZAKHSTAN
+    finally:
+        app.close()
+    text = log_file.read_text()
+    assert "auth.refused" in text and 'user="ann"' in text
+    assert "right-password-1" not in text and "wrong-guess-2" not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import statistics
 import sys
@@ -11,17 +12,21 @@ from pathlib import Path
 
 from c5qa.answer import Answer
 from c5qa.index import IndexProblem, IndexReport
+from c5qa.logs import configure
 from c5qa.service import Service
 from c5qa.settings import Settings, load_settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(
+    """The layered settings, with logging set up from them (every command logs alike)."""
+    settings = load_settings(
         corpus_dir=getattr(args, "corpus", None),
         index_dir=getattr(args, "index", None),
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
     )
+    configure(settings)
+    return settings
 
 
 def _print_json(obj: object) -> None:
@@ -218,6 +223,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_passwd(args: argparse.Namespace) -> int:
+    """Print an auth-file line with an scrypt hash, so the file never holds the password."""
+    from c5qa.auth import hash_password
+
+    if ":" in args.user or not args.user.strip():
+        print("c5qa passwd: a user name cannot be empty or contain ':'", file=sys.stderr)
+        return 2
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("c5qa passwd: the passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        print("c5qa passwd: use at least 8 characters", file=sys.stderr)
+        return 2
+    print(f"{args.user}:{hash_password(password)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="c5qa", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -298,6 +324,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--insecure", action="store_true", help="allow serving beyond this machine without auth"
     )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "passwd", help="print a user line for C5QA_AUTH_FILE (password read from the terminal)"
+    )
+    p.add_argument("user")
+    p.set_defaults(func=cmd_passwd)
     return parser
 
 

@@ -8,6 +8,7 @@ to it between requests; a request in flight keeps the generation it started with
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,13 +28,23 @@ from c5qa.compare import (
     years_in,
 )
 from c5qa.embedding import Embedder
-from c5qa.index import IndexReport, IndexStore, current_generation, open_index, update_index
+from c5qa.index import (
+    IndexProblem,
+    IndexReport,
+    IndexStore,
+    current_generation,
+    open_index,
+    update_index,
+)
+from c5qa.logs import event
 from c5qa.retrieval import Filters, Passage, Query, Retrieval, make_passage, search
 from c5qa.settings import Settings
 from c5qa.themes import DEFAULT_THEMES, ThemeMap, build_map
 from c5qa.upload import save_upload
 
 NOTHING_TO_SEARCH = "Please type a question: this one has no words to search for."
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,12 +86,49 @@ class Service:
         with self._lock:
             if self._store is None or self._store.generation != generation:
                 self._store = open_index(self.settings.index_dir)
+                event(log, logging.INFO, "index.loaded", generation=self._store.generation)
             return self._store
 
     def index(
-        self, progress: bool = False, wait: float = 0, on_notice: Callable[[str], None] = print
+        self,
+        progress: bool = False,
+        wait: float = 0,
+        on_notice: Callable[[str], None] | None = None,
     ) -> IndexReport:
-        return update_index(self.settings, lambda: self.embedder, progress, wait, on_notice)
+        """Update the index, logging the run for maintainers. A notice (a rebuild and its
+        reason) goes to ``on_notice`` for a person to read; with nobody to read it, it is
+        logged as a warning instead."""
+        settings = self.settings
+
+        def notice(message: str) -> None:
+            if on_notice is None:
+                event(log, logging.WARNING, "index.notice", message=message)
+            else:
+                event(log, logging.INFO, "index.notice", message=message)
+                on_notice(message)
+
+        event(
+            log,
+            logging.INFO,
+            "index.start",
+            corpus=str(settings.corpus_dir),
+            index=str(settings.index_dir),
+            model=settings.model or "bundled all-MiniLM-L6-v2",
+        )
+        try:
+            report = update_index(settings, lambda: self.embedder, progress, wait, notice)
+        except IndexProblem as exc:
+            event(log, logging.INFO, "index.refused", error=str(exc))
+            raise
+        except Exception:
+            log.exception("index.crashed", extra={"fields": {"corpus": str(settings.corpus_dir)}})
+            raise
+        for failure in report.failed:
+            event(log, logging.INFO, "index.skipped", source=failure.source, reason=failure.error)
+        summary = report.to_json()
+        del summary["failed"]
+        event(log, logging.INFO, "index.done", **summary, failed=len(report.failed))
+        return report
 
     def add_documents(
         self, files: Sequence[tuple[Path, str]], progress: bool = False
@@ -106,6 +154,9 @@ class Service:
             else:
                 outcome = f"unchanged: {item.note}"
             results.append((item.original, item.name, outcome))
+            fine = outcome.startswith(("indexed", "unchanged"))
+            level = logging.INFO if fine else logging.WARNING
+            event(log, level, "upload", file=item.original[:200], saved=item.name, outcome=outcome)
         return results, report
 
     def _query(self, question: str, history: Sequence[Message]) -> Query:

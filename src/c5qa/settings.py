@@ -10,7 +10,7 @@ import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,19 @@ class Settings:
     # Uploads from the chat's Documents tab write into corpus_dir: off unless enabled, and never
     # on when the app listens beyond this machine without auth ("user:password").
     upload: bool = False
-    auth: str = ""
+    # "user:password", or a file of such lines (see c5qa.auth; passwords may be scrypt hashes
+    # made with `c5qa passwd`). Never shown in a repr or a log.
+    auth: str = field(default="", repr=False)
+    auth_file: str = ""
+    # Answering is CPU-bound (~15 ms a question) on a 2-core machine: a few concurrent workers
+    # keep the cores busy; more only adds contention (bench/load.py measures it). Requests
+    # beyond queue_size waiting are refused at once rather than left to time out.
+    concurrency: int = 2
+    queue_size: int = 200
+    # Logs go to stderr (or log_file) as "text" or "json" lines; WARNING keeps the chat quiet.
+    log_level: str = "WARNING"
+    log_format: str = "text"
+    log_file: str = ""
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -4,17 +4,21 @@
 from __future__ import annotations
 
 import ipaddress
-import sys
+import logging
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from c5qa.auth import authenticator, load_users
 from c5qa.chat import escape_markdown, format_answer, format_source
 from c5qa.compare import parse_periods
 from c5qa.index import IndexProblem, current_generation
+from c5qa.logs import configure, event
 from c5qa.retrieval import Filters
 from c5qa.service import Service
 from c5qa.settings import Settings
@@ -38,6 +42,9 @@ INTRO = (
 )
 
 UPLOAD_TYPES = [".pdf", ".txt", ".md", ".html", ".htm"]
+FAILED = "Something went wrong while answering; it has been logged. Please try again."
+
+log = logging.getLogger(__name__)
 
 
 def is_loopback(host: str) -> bool:
@@ -52,7 +59,7 @@ def is_loopback(host: str) -> bool:
 def upload_allowed(settings: Settings) -> bool:
     """Uploads write into the corpus: only when enabled, and never for an exposed app
     without auth."""
-    return settings.upload and (is_loopback(settings.host) or bool(settings.auth))
+    return settings.upload and (is_loopback(settings.host) or bool(load_users(settings)))
 
 
 def make_filters(
@@ -66,6 +73,8 @@ def make_filters(
 def _filters_from_json(value: dict | None) -> Filters | None:
     if not value:
         return None
+    if not isinstance(value, dict):
+        raise ValueError("filters must be an object with sources, date_from and date_to")
     return make_filters(value.get("sources"), value.get("date_from", ""), value.get("date_to", ""))
 
 
@@ -119,6 +128,50 @@ def _failed_rows(service: Service) -> list[list[str]]:
         return []
 
 
+MAX_K = 50
+
+
+def _bounded_k(k: Any) -> int:
+    """API callers choose how many passages they want, within reason."""
+    try:
+        return min(max(int(k), 1), MAX_K)
+    except (TypeError, ValueError):
+        raise gr.Error(f"k must be a whole number from 1 to {MAX_K}") from None
+
+
+def _text(question: Any) -> None:
+    if question is not None and not isinstance(question, str):
+        raise ValueError("the question must be text")
+
+
+@contextmanager
+def _api_errors(name: str) -> Iterator[None]:
+    """An API caller gets one clear line, never a traceback; the maintainer gets the trace."""
+    try:
+        yield
+    except gr.Error:
+        raise
+    except (IndexProblem, ValueError) as exc:
+        event(log, logging.WARNING, f"{name}.refused", error=str(exc))
+        raise gr.Error(str(exc)) from None
+    except Exception:
+        log.exception(f"{name}.failed")
+        raise gr.Error(FAILED) from None
+
+
+def _log_answer(via: str, answer: Any, started: float) -> None:
+    event(
+        log,
+        logging.DEBUG,
+        "answer",
+        via=via,
+        chars=len(answer.question),
+        abstained=answer.abstained,
+        passages=len(answer.passages),
+        ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+
+
 def build_app(service: Service) -> gr.Blocks:
     settings = service.settings
     can_upload = upload_allowed(settings)
@@ -142,6 +195,7 @@ def build_app(service: Service) -> gr.Blocks:
             yield [gr.ChatMessage(role="assistant", content="Please type a question.")]
             return
         filters = make_filters(sources, date_from, date_to)
+        started = time.perf_counter()
         try:
             if (periods or "").strip():  # an explicit side-by-side comparison of a theme
                 chosen = None if periods.strip() == "all" else parse_periods(periods)
@@ -150,8 +204,14 @@ def build_app(service: Service) -> gr.Blocks:
             else:
                 answer = service.ask(question, history=history, filters=filters)
         except (IndexProblem, ValueError) as exc:
+            event(log, logging.WARNING, "chat.refused", error=str(exc))
             yield [gr.ChatMessage(role="assistant", content=escape_markdown(str(exc)))]
             return
+        except Exception:
+            log.exception("chat.failed", extra={"fields": {"chars": len(question)}})
+            yield [gr.ChatMessage(role="assistant", content=FAILED)]
+            return
+        _log_answer("chat", answer, started)
         text = filter_note(filters) + format_answer(answer)
         words = text.split(" ")
         step = max(1, len(words) // 12)
@@ -171,14 +231,25 @@ def build_app(service: Service) -> gr.Blocks:
         question: str, history: list[dict] | None = None, k: int = 5, filters: dict | None = None
     ) -> dict[str, Any]:
         """The same JSON object as `c5qa ask --json`."""
-        answer = service.ask(
-            question, history=history or (), k=k, filters=_filters_from_json(filters)
-        )
+        started = time.perf_counter()
+        with _api_errors("api.ask"):
+            _text(question)
+            answer = service.ask(
+                question or "",
+                history=history or (),
+                k=_bounded_k(k),
+                filters=_filters_from_json(filters),
+            )
+        _log_answer("api", answer, started)
         return answer.to_json()
 
     def retrieve(question: str, k: int = 5, filters: dict | None = None) -> list[dict[str, Any]]:
         """Ranked passages with full citation data."""
-        passages = service.retrieve(question, k=k, filters=_filters_from_json(filters))
+        with _api_errors("api.retrieve"):
+            _text(question)
+            passages = service.retrieve(
+                service.clean(question or ""), k=_bounded_k(k), filters=_filters_from_json(filters)
+            )
         return [p.to_json(n) for n, p in enumerate(passages, start=1)]
 
     def add_files(files: list[str] | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
@@ -333,12 +404,15 @@ def build_app(service: Service) -> gr.Blocks:
 
 
 def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
-    app.queue(default_concurrency_limit=4)
-    auth = tuple(settings.auth.split(":", 1)) if ":" in settings.auth else None
+    """Serve with deliberate limits: ``concurrency`` requests of each event run at once (the
+    rest wait in order), at most ``queue_size`` wait (more are refused at once), uploads are
+    capped at ``max_file_mb`` and, off loopback, everyone signs in."""
+    app.queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
     app.launch(
         server_name=settings.host,
         server_port=settings.port,
-        auth=auth,
+        auth=authenticator(settings),
+        max_file_size=int(settings.max_file_mb * 1e6),
         footer_links=["api"],
         **kwargs,
     )
@@ -346,10 +420,15 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
 
 def check_exposure(settings: Settings, insecure: bool = False) -> None:
     """Refuse to listen beyond this machine without a password, unless told so explicitly."""
-    if not is_loopback(settings.host) and not settings.auth and not insecure:
+    try:
+        users = load_users(settings)
+    except ValueError as exc:
+        raise SystemExit(f"c5qa serve: {exc}") from None
+    if not is_loopback(settings.host) and not users and not insecure:
         raise SystemExit(
             f"c5qa serve: refusing to serve on {settings.host} without auth; set "
-            "C5QA_AUTH=user:password, or pass --insecure if this is really meant"
+            "C5QA_AUTH=user:password or C5QA_AUTH_FILE (lines made by `c5qa passwd USER`), "
+            "or pass --insecure if this is really meant"
         )
 
 
@@ -357,18 +436,26 @@ def serve(settings: Settings, insecure: bool = False) -> None:
     """Serve the chat with the index up to date. With an index already there, the update (and
     the model load it needs) runs beside the server's start-up, so the first answer comes
     sooner; a new generation is picked up by the running chat when it is committed."""
+    configure(settings)
     check_exposure(settings, insecure)
+    event(
+        log,
+        logging.INFO,
+        "serve.start",
+        host=settings.host,
+        port=settings.port,
+        auth=bool(load_users(settings)),
+        upload=upload_allowed(settings),
+        concurrency=settings.concurrency,
+        queue_size=settings.queue_size,
+    )
     service = Service(settings)
 
     def update() -> None:
-        report = service.index(
-            progress=True, wait=60, on_notice=lambda m: print(m, file=sys.stderr)
-        )
-        print(
-            f"index: {report.documents} documents, {report.chunks} chunks "
-            f"({report.embedded} embedded, {len(report.failed)} failed)",
-            file=sys.stderr,
-        )
+        try:
+            service.index(progress=True, wait=60)
+        except IndexProblem as exc:  # the chat still serves the generation it has
+            event(log, logging.ERROR, "index.failed", error=str(exc))
 
     if current_generation(settings.index_dir) is None:
         update()
