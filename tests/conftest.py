@@ -24,6 +24,21 @@ NEW_YORK = "2023-09-21_c5plus1-new-york-declaration.txt"
 SAMARKAND = "2015-11-01_c5plus1-samarkand-joint-declaration.txt"
 TURKMENISTAN = "2025-11-07_fact-sheet-president-trump-deepens-ties-with-turkmenistan.txt"
 
+# Questions no front end may fail on: each gets a reply (an answer, an abstention or a request
+# for a question), never an error.
+BAD_QUESTIONS = (
+    "",
+    "   \t\n ",
+    "\x00\x07\x1b[31m",
+    "?!… ¿¡ —",
+    "Leidos " + "x" * 100_000,
+    "Which firm\x00 will upgrade\x1b Kazakhstan's air\u202e traffic system?",
+    "Какие сделки заключил Казахстан?",
+    "中亚五国峰会讨论了什么？",
+    "Qozog'iston qanday kelishuvlar imzoladi?",
+    "Қозоғистон қандай битимлар имзолади?",
+)
+
 
 def shared_path(*parts: str) -> Path:
     """A path in ../shared: a failure under CI (it must be there), a stated skip elsewhere."""

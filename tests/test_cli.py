@@ -8,7 +8,7 @@ import pytest
 
 from c5qa.cli import main
 from c5qa.service import Service
-from tests.conftest import KAZAKHSTAN, ROOT
+from tests.conftest import BAD_QUESTIONS, KAZAKHSTAN, ROOT
 
 INDEX_KEYS = {
     "added",
@@ -176,3 +176,21 @@ def test_readme_documents_the_commands() -> None:
     readme = (ROOT / "README.md").read_text()
     for needle in ("make run", "make test", "c5qa index", "c5qa ask", "c5qa eval", "C5QA_"):
         assert needle in readme
+
+
+def test_bad_questions_get_replies_not_errors(
+    capsys: pytest.CaptureFixture, corpus_service: Service, tmp_path: Path
+) -> None:
+    batch = tmp_path / "bad.jsonl"
+    batch.write_text("\n".join(json.dumps({"question": q}) for q in BAD_QUESTIONS) + "\n")
+    code, out, err = _cli(capsys, corpus_service, "ask", "--json", "--batch", str(batch))
+    assert code == 0 and "Traceback" not in err
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert len(answers) == len(BAD_QUESTIONS)
+    for answer in answers:
+        assert set(answer) == ANSWER_KEYS and answer["answer"].strip()
+        assert answer["question"].isprintable()
+    assert len(answers[4]["question"]) == corpus_service.settings.max_question_chars
+    assert "Leidos" in answers[5]["answer"]
+    code, out, _ = _cli(capsys, corpus_service, "ask", "   ")
+    assert code == 0 and out.startswith("Please type a question")

@@ -13,7 +13,7 @@ from c5qa.logs import configure
 from c5qa.service import Service
 from c5qa.settings import Settings
 from c5qa.ui import build_app, filter_note, launch, make_filters, upload_allowed
-from tests.conftest import CORPUS, KAZAKHSTAN, NEW_YORK
+from tests.conftest import BAD_QUESTIONS, CORPUS, KAZAKHSTAN, NEW_YORK
 
 
 def free_port() -> int:
@@ -141,3 +141,26 @@ def test_served_app_asks_for_login_and_logs_no_password(
     text = log_file.read_text()
     assert "auth.refused" in text and 'user="ann"' in text
     assert "right-password-1" not in text and "wrong-guess-2" not in text
+
+
+def test_bad_questions_through_the_api_and_the_chat(client: Client, app_service: Service) -> None:
+    for question in BAD_QUESTIONS:
+        answer = client.predict(question, [], 5, None, api_name="/ask")
+        assert answer["answer"].strip() and answer["question"].isprintable()
+        assert len(answer["question"]) <= app_service.settings.max_question_chars
+        messages = client.predict(question, [], "", "", "", api_name="/chat")
+        assert messages and messages[0]["content"].strip()
+    answer = client.predict(BAD_QUESTIONS[5], [], 5, None, api_name="/ask")
+    assert "Leidos" in answer["answer"]
+
+
+def test_malformed_api_calls_get_one_clear_line(client: Client) -> None:
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="k must be a whole number"):
+        client.predict("Leidos", "many", None, api_name="/retrieve")
+    with pytest.raises(AppError, match="filters must be an object"):
+        client.predict("Leidos", [], 3, ["not", "an", "object"], api_name="/ask")
+    messages = client.predict("security", [], "", "", "20x5, banana", api_name="/chat")
+    assert messages[0]["content"].startswith("period '20x5' is not DATE")
+    assert len(client.predict("Leidos", 10_000, None, api_name="/retrieve")) <= 50

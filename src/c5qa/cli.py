@@ -165,6 +165,41 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_load(args: argparse.Namespace) -> int:
+    """Concurrent users against a served copy of the corpus while generations are committed,
+    once per concurrency limit, after a baseline of one user with no rebuild."""
+    import tempfile
+
+    from c5qa.evaluation import load_questions
+    from c5qa.loadtest import run_load
+
+    settings = _settings(args)
+    questions = [q.question for q in load_questions(args.questions)]
+    embedder = Service(settings).embedder
+    runs = [("baseline", 1, 1, False, 2)]
+    runs += [("load", args.users, args.each, True, int(c)) for c in args.concurrency.split(",")]
+    results = []
+    for name, users, each, rebuild, limit in runs:
+        with tempfile.TemporaryDirectory() as tmp:
+            result = run_load(
+                settings.corpus_dir, Path(tmp), questions, embedder, users, each, limit, rebuild
+            )
+        results.append({"run": name, **result.to_json()})
+        if not args.json:
+            row = results[-1]
+            print(
+                f"{name:<8} {users:>2} users × {each:>2}, concurrency {limit}: "
+                f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
+                f"{row['answers_per_s']} answers/s, errors {row['errors']}, "
+                f"bad citations {row['bad_citations']}, "
+                f"rebuilds during load {row['rebuilds_during_load']}",
+                flush=True,
+            )
+    if args.json:
+        _print_json(results)
+    return 0 if all(r["errors"] == 0 and r["bad_citations"] == 0 for r in results) else 1
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from c5qa.compare import parse_periods
 
@@ -315,6 +350,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)
+    p = bench.add_parser(
+        "load", help="concurrent users on the served chat while the index is rebuilt"
+    )
+    p.add_argument("--corpus", type=Path, help="corpus to copy and serve (default: corpus_dir)")
+    p.add_argument("--users", type=int, default=20)
+    p.add_argument("--each", type=int, default=10, help="questions per user")
+    p.add_argument(
+        "--concurrency",
+        default="1,2,4",
+        help="comma-separated queue concurrency limits to compare (default 1,2,4)",
+    )
+    p.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench_load)
 
     p = sub.add_parser("serve", help="start the web chat")
     common(p)
