@@ -44,6 +44,7 @@ bench: install
 	$(PY) bench/rebuild.py
 	$(PY) bench/scale.py
 	$(PY) bench/startup.py
+	$(VENV)/bin/c5qa bench load
 
 clean:
 	rm -rf $(VENV) index/gen-* index/.gen-* index/CURRENT index/.lock .pytest_cache .hypothesis
