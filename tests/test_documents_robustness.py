@@ -7,8 +7,12 @@ corpus folder can receive is generated here.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,7 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from c5qa.documents import SUPPORTED_SUFFIXES, Document, DocumentError, discover, load_document
-from tests.conftest import SHARED, shared_path
+from tests.conftest import ROOT, SHARED, shared_path
+
+ARTIFACTS = ROOT / "test-artifacts"
 
 # files.json records encryption but not whether a page carries text: these hold only images.
 NO_TEXT_LAYER = {
@@ -387,3 +393,59 @@ def test_fuzzed_bytes_give_a_document_or_a_document_error(
                 assert isinstance(load_document(corpus / name, corpus), Document)
             except DocumentError as exc:
                 assert "\n" not in str(exc)
+
+
+# --- the whole mess through `c5qa index --json`: good files indexed, each bad one on one line ----
+
+
+def test_index_run_over_every_sample_and_junk_reports_each_failure(tmp_path: Path) -> None:
+    """Writes the outcome table to test-artifacts/bad-documents.md."""
+    samples = shared_path("pdf-samples")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (tmp_path / "outside.txt").write_text("Outside.")
+    expected: dict[str, str] = {}
+    facts = {
+        Path(e["path"]).name: e for e in json.loads((samples / "files.json").read_text())["data"]
+    }
+    for pdf in sorted(samples.glob("*.pdf")):
+        shutil.copy(pdf, corpus / pdf.name)
+        encrypted = facts[pdf.name]["encrypted"]
+        no_text = pdf.name in NO_TEXT_LAYER
+        expected[pdf.name] = "encrypted" if encrypted else "needs OCR" if no_text else LOADS
+    for name, (build, outcome) in _junk().items():
+        if name == "big.txt":  # made for a 1 MB limit; the 200 MB file below meets the default
+            continue
+        build(corpus / f"junk-{name}")
+        expected[f"junk-{name}"] = outcome
+    with (corpus / "huge-200mb.txt").open("wb") as fh:  # sparse: 200 MB on paper, no disk
+        fh.truncate(200_000_000)
+    expected["huge-200mb.txt"] = "too large"
+    run = subprocess.run(
+        [
+            *(sys.executable, "-m", "c5qa.cli", "index", "--json"),
+            *("--corpus", str(corpus), "--index", str(tmp_path / "index")),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "C5QA_MAX_FILE_MB": "50"},
+        timeout=900,
+    )
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr[-2000:]
+    report = json.loads(run.stdout)
+    failed = {f["source"]: f["error"] for f in report["failed"]}
+    rows = []
+    for name, outcome in sorted(expected.items()):
+        got = f"skipped: {failed[name]}" if name in failed else "indexed"
+        rows.append(f"| `{name}` | {got} |")
+        if outcome == LOADS:
+            assert name not in failed, (name, failed.get(name))
+        else:
+            assert outcome in failed.get(name, ""), (name, failed.get(name))
+            assert name in failed[name] or "\n" not in failed[name]
+    loads = sum(outcome == LOADS for outcome in expected.values())
+    assert report["documents"] == loads and len(failed) == len(expected) - loads
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "bad-documents.md").write_text(
+        "| file | outcome |\n|---|---|\n" + "\n".join(rows) + "\n", encoding="utf-8"
+    )
