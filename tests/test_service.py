@@ -42,13 +42,14 @@ def test_status(corpus_service: Service) -> None:
 
 
 def test_bad_questions_get_clear_replies(corpus_service: Service) -> None:
-    from c5qa.service import NOTHING_TO_SEARCH
+    from c5qa.service import NOT_ENGLISH, NOTHING_TO_SEARCH
 
     for question in ("", "   ", "?!…", "\x00\x07\x1b"):
         answer = corpus_service.ask(question)
         assert answer.abstained and answer.text == NOTHING_TO_SEARCH and answer.passages == ()
     long = corpus_service.ask("Leidos " + "x" * 100_000)
     assert len(long.question) == corpus_service.settings.max_question_chars
+    assert "Only the first 2,000 characters of the question were used." in long.text
     controls = corpus_service.ask("Which firm\x00 will upgrade\x1b Kazakhstan's air traffic?")
     assert "\x00" not in controls.question and "Leidos" in controls.text
     for question in (
@@ -59,3 +60,6 @@ def test_bad_questions_get_clear_replies(corpus_service: Service) -> None:
     ):
         answer = corpus_service.ask(question)
         assert isinstance(answer.text, str) and len(answer.passages) in (0, 5)
+        latin = question.startswith("Qozog")  # Uzbek in Latin script: no way to tell
+        assert (NOT_ENGLISH in answer.text) == (answer.abstained and not latin)
+    assert NOT_ENGLISH not in corpus_service.ask("What is a good recipe for plov?").text

@@ -44,7 +44,18 @@ from c5qa.upload import save_upload
 
 NOTHING_TO_SEARCH = "Please type a question: this one has no words to search for."
 
+NOT_ENGLISH = (
+    "The documents are in English: asking in English (names as they are spelled there, such "
+    "as Kazakhstan or Samarkand) finds much more."
+)
+
 log = logging.getLogger(__name__)
+
+
+def _mostly_non_latin(text: str) -> bool:
+    """Cyrillic, Chinese, Arabic…: scripts whose words cannot match English documents."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return sum(ord(ch) > 0x24F for ch in letters) > len(letters) / 2
 
 
 @dataclass(frozen=True)
@@ -205,6 +216,30 @@ class Service:
         k: int | None = None,
         filters: Filters | None = None,
         mode: str | None = None,
+    ) -> Answer:
+        """The answer, plus what the person should know about their question itself: that
+        only its beginning was used, or that a question in another script finds little in
+        English documents."""
+        answer = self._ask(question, history, k, filters, mode)
+        notes = []
+        if len(" ".join((question or "").split())) > self.settings.max_question_chars:
+            notes.append(
+                f"Only the first {self.settings.max_question_chars:,} characters of the "
+                "question were used."
+            )
+        if answer.abstained and answer.passages and _mostly_non_latin(answer.question):
+            notes.append(NOT_ENGLISH)
+        if not notes:
+            return answer
+        return dataclasses.replace(answer, text=f"{answer.text}\n\n*{' '.join(notes)}*")
+
+    def _ask(
+        self,
+        question: str,
+        history: Sequence[Message],
+        k: int | None,
+        filters: Filters | None,
+        mode: str | None,
     ) -> Answer:
         question = self.clean(question)
         if not any(ch.isalnum() for ch in question):

@@ -190,7 +190,7 @@ def build_app(service: Service) -> gr.Blocks:
         date_to: str,
         periods: str = "",
     ) -> Iterator[list[gr.ChatMessage]]:
-        question = (message or "").strip()[: settings.max_question_chars]
+        question = (message or "").strip()  # the service cuts it to length, and says so
         if not question:
             yield [gr.ChatMessage(role="assistant", content="Please type a question.")]
             return
