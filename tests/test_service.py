@@ -63,3 +63,11 @@ def test_bad_questions_get_clear_replies(corpus_service: Service) -> None:
         latin = question.startswith("Qozog")  # Uzbek in Latin script: no way to tell
         assert (NOT_ENGLISH in answer.text) == (answer.abstained and not latin)
     assert NOT_ENGLISH not in corpus_service.ask("What is a good recipe for plov?").text
+
+
+def test_compare_takes_untrusted_themes_too(corpus_service: Service) -> None:
+    from c5qa.service import NOTHING_TO_SEARCH
+
+    assert corpus_service.compare(" \x00 ?! ").text == NOTHING_TO_SEARCH
+    long = corpus_service.compare("security " + "y" * 50_000)
+    assert len(long.question) == corpus_service.settings.max_question_chars

@@ -264,6 +264,9 @@ class Service:
         self, theme: str, periods: Sequence[Period] | None = None, k: int | None = None
     ) -> Answer:
         """Evidence for a theme per period, side by side (default: one period per year)."""
+        theme = self.clean(theme)
+        if not any(ch.isalnum() for ch in theme):
+            return Answer(theme, NOTHING_TO_SEARCH, True, ())
         store = self.store()
         query = self._query(theme, ())
         return self._compare(theme, query, list(periods or default_periods(store)), k, None)
