@@ -19,6 +19,7 @@ def test_concurrent_users_during_rebuilds_get_sound_answers(
     assert report["errors"] == 0, report["first_errors"]
     assert report["bad_citations"] == 0, report["first_bad_citations"]
     assert report["answered"] >= 16 and report["rebuilds_during_load"] >= 2
+    assert len(result.server_ms) >= report["answered"]  # the server logged each answer
     log = (tmp_path / "server.log").read_text()
     assert "Traceback" not in log
     assert log.count("index.loaded") >= 3  # the first generation, then live switches

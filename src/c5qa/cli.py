@@ -176,7 +176,7 @@ def cmd_bench_load(args: argparse.Namespace) -> int:
     settings = _settings(args)
     questions = [q.question for q in load_questions(args.questions)]
     embedder = Service(settings).embedder
-    runs = [("baseline", 1, 1, False, 2)]
+    runs = [("baseline", 1, args.each, False, settings.concurrency)]
     runs += [("load", args.users, args.each, True, int(c)) for c in args.concurrency.split(",")]
     results = []
     for name, users, each, rebuild, limit in runs:
@@ -189,7 +189,8 @@ def cmd_bench_load(args: argparse.Namespace) -> int:
             row = results[-1]
             print(
                 f"{name:<8} {users:>2} users × {each:>2}, concurrency {limit}: "
-                f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
+                f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms (in the server: "
+                f"p50 {row['server_ask_p50_ms']} ms, p95 {row['server_ask_p95_ms']} ms), "
                 f"{row['answers_per_s']} answers/s, errors {row['errors']}, "
                 f"bad citations {row['bad_citations']}, "
                 f"rebuilds during load {row['rebuilds_during_load']}",
