@@ -194,3 +194,31 @@ def test_bad_questions_get_replies_not_errors(
     assert "Leidos" in answers[5]["answer"]
     code, out, _ = _cli(capsys, corpus_service, "ask", "   ")
     assert code == 0 and out.startswith("Please type a question")
+
+
+def test_serve_refuses_an_exposed_address_without_auth(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("C5QA_")}
+    run = subprocess.run(
+        [sys.executable, "-m", "c5qa.cli", "serve", "--host", "0.0.0.0", "--port", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == [
+        "c5qa serve: refusing to serve on 0.0.0.0 without auth; set C5QA_AUTH=user:password or "
+        "C5QA_AUTH_FILE (lines made by `c5qa passwd USER`), or pass --insecure if this is "
+        "really meant"
+    ]
+    bad_file = subprocess.run(
+        [sys.executable, "-m", "c5qa.cli", "serve", "--host", "0.0.0.0", "--port", "1"],
+        capture_output=True,
+        text=True,
+        env={**env, "C5QA_AUTH_FILE": str(tmp_path / "absent")},
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert bad_file.returncode == 1 and "cannot read it" in bad_file.stderr
+    assert "Traceback" not in bad_file.stderr
