@@ -12,7 +12,7 @@ import argparse
 import itertools
 from pathlib import Path
 
-from c5qa.answer import evidence
+from c5qa.answer import evidence, unknown_names
 from c5qa.evaluation import evaluate, first_relevant_rank, load_questions
 from c5qa.service import Service
 from c5qa.settings import load_settings
@@ -54,18 +54,22 @@ def abstention(questions: list, base) -> None:
         query = service._query(q.question, q.history)
         passages = service.retrieve(q.question, history=q.history)
         support, coverage, _ = evidence(q.question, query.vector, passages, store)
+        unknown = unknown_names(q.question, store)
         rank = first_relevant_rank(q, passages)
-        rows.append((q.kind == "offcorpus", support, coverage, rank, q.id))
-    for off, support, coverage, rank, qid in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
+        rows.append((q.kind == "offcorpus", support, coverage, unknown, rank, q.id))
+    for off, support, coverage, unknown, rank, qid in sorted(
+        rows, key=lambda r: (r[0], r[2], r[1])
+    ):
         print(
             f"{'OFF' if off else '   '} support {support:.3f} coverage {coverage:.3f} "
-            f"rank {rank} {qid}"
+            f"rank {rank} {qid}" + (f" unknown names: {', '.join(unknown)}" if unknown else "")
         )
     best = None
+    # Unknown names abstain whatever the thresholds: the sweep is over the two thresholds only.
     for s, c in itertools.product(
         [x / 100 for x in range(10, 61, 2)], [x / 100 for x in range(0, 101, 5)]
     ):
-        abstains = [(off, sup < s or cov < c) for off, sup, cov, _, _ in rows]
+        abstains = [(off, sup < s or cov < c or bool(u)) for off, sup, cov, u, _, _ in rows]
         off_ok = sum(a for off, a in abstains if off) / max(1, sum(o for o, _ in abstains))
         wrong = sum(a for off, a in abstains if not off) / max(1, sum(not o for o, _ in abstains))
         # The bar: at most 5 % of answerable questions abstain; then abstain on as many

@@ -83,3 +83,52 @@ def test_questions_about_change_read_oldest_first(corpus_service: Service) -> No
     answer = corpus_service.ask("How has cooperation on Afghanistan changed over time?")
     dates = [answer.passages[c.n - 1].date for c in answer.citations]
     assert dates == sorted(dates)
+
+
+def test_names_are_capitalised_words_acronyms_and_numbers() -> None:
+    from c5qa.answer import names
+
+    assert names("What did Secretary of State Rubio announce at the 2025 C5+1 summit?") == [
+        "secretari",
+        "state",
+        "rubio",
+        "2025",
+        "c5+1",
+    ]
+    assert names("Which CASA-1000 plan came up in early-2020? And what about it?") == [
+        "casa",
+        "1000",
+        "2020",
+    ]
+
+
+def test_unknown_names_are_those_the_corpus_never_uses(corpus_service: Service) -> None:
+    from c5qa.answer import unknown_names
+
+    store = corpus_service.store()
+    assert unknown_names("What did NATO say about the 2024 C5+1 meeting?", store) == [
+        "nato",
+        "2024",
+    ]
+    # A year the documents are dated in, "5+1" written "5 + 1", "Tajik" for "Tajikistan".
+    assert unknown_names("What did the 2020 Tashkent statement say?", store) == []
+    assert unknown_names("What did Biden say after the Central Asia 5+1 meeting?", store) == []
+    assert unknown_names("And the Tajik fact sheet?", store) == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was agreed at the C5+1 foreign ministers' meeting in 2024?",
+        "What did Secretary of State Rubio announce at the 2025 C5+1 summit?",
+        "How did the Russian foreign ministry react to the November 2025 C5+1 summit?",
+    ],
+)
+def test_on_topic_question_about_something_the_corpus_never_names_abstains(
+    corpus_service: Service, question: str
+) -> None:
+    """These sound like the corpus (their best sentences are as similar as those of answerable
+    questions): only the unknown name shows the corpus cannot answer them."""
+    answer = corpus_service.ask(question)
+    assert answer.abstained and answer.text == ABSTAIN_TEXT
+    assert answer.passages

@@ -69,3 +69,20 @@ def test_modes_and_filters_agree(corpus_service: Service) -> None:
             "critical minerals", k=3, mode=mode, filters=Filters(sources=(NEW_YORK,))
         )
         assert passages and {p.source for p in passages} == {NEW_YORK}, mode
+
+
+def test_question_words_do_not_steer_bm25(corpus_service: Service) -> None:
+    """The corpus rarely says "how" or "has", so their idf is high: left in, they would rank
+    "Discussed how to …" above the passages about the question's topic."""
+    from c5qa.retrieval import Query, content_terms, lexical_scores
+
+    assert content_terms("How has Afghanistan's place changed?") == [
+        "afghanistan",
+        "place",
+        "chang",
+    ]
+    store = corpus_service.store()
+    vector = corpus_service.embedder.encode_query("Afghanistan")
+    asked = lexical_scores(store, Query("How has Afghanistan's place changed?", vector))
+    bare = lexical_scores(store, Query("Afghanistan place changed", vector))
+    assert (asked == bare).all()

@@ -6,13 +6,16 @@ says is exactly what the corpus says, or it says plainly that the corpus does no
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 
 import numpy as np
 
 from c5qa.index import IndexStore
 from c5qa.lexical import tokenize
-from c5qa.retrieval import Passage
+from c5qa.retrieval import Passage, content_terms
+
+_PUNCTUATION = string.punctuation + "“”‘’"
 
 ABSTAIN_TEXT = (
     "The corpus does not appear to answer this question. The closest material it holds is "
@@ -141,6 +144,46 @@ def _mmr(candidates: list[_Candidate], limit: int, floor: float, diversity: floa
     return chosen
 
 
+def names(question: str) -> list[str]:
+    """The tokens of the words a question uses as names: capitalised words other than a
+    sentence's first, acronyms, and numbers ("Rubio", "NATO", "CASA-1000", "early-2024" → 2024).
+    They say which specific thing is asked about, where the other words say what about it."""
+    out: list[str] = []
+    sentence_start = True
+    for word in question.split():
+        bare = word.strip(_PUNCTUATION)
+        named = bool(bare) and (
+            (bare.isupper() and len(bare) > 1) or (bare[0].isupper() and not sentence_start)
+        )
+        out.extend(
+            t
+            for t in content_terms(bare)
+            if len(t) > 1 and (named or any(ch.isdigit() for ch in t))
+        )
+        sentence_start = word.endswith((".", "?", "!", ":"))
+    return out
+
+
+def unknown_names(question: str, store: IndexStore) -> list[str]:
+    """Names in the question that the corpus never uses: a question about NATO, the Belt and Road
+    or a 2024 meeting cannot be answered from documents that never mention them, however close
+    their topic is. A year counts as known when a document is dated in it; "5+1" when its parts
+    occur ("5 + 1"); a stem when a corpus word starts with it ("Tajik" → "Tajikistan")."""
+    vocab = store.lexical.bm25.vocab_dict
+    years = {d.date[:4] for d in store.documents.values()}
+    unknown = []
+    for name in dict.fromkeys(names(question)):
+        if name in vocab or name in years:
+            continue
+        parts = [p for p in re.split(r"[+.,]", name) if p]
+        if len(parts) > 1 and all(p in vocab for p in parts):
+            continue
+        if name.isalpha() and len(name) >= 4 and any(w.startswith(name) for w in vocab):
+            continue
+        unknown.append(name)
+    return unknown
+
+
 def evidence(
     question: str,
     query: np.ndarray,
@@ -151,10 +194,11 @@ def evidence(
     """(support, coverage, candidate sentences): how well the passages can answer at all.
 
     Support is the best sentence's cosine with the question; coverage the largest idf-weighted
-    share of the question's terms that any one passage (with its title) contains — a question
-    about something the corpus never mentions ("plov", "tenge", "2024") has low coverage however
-    similar its topic sounds, and terms scattered over unrelated passages do not add up."""
-    terms = {t: store.lexical.idf(t) for t in set(tokenize(question))}
+    share of the question's content terms (not "how", "did": the corpus rarely uses them, so
+    their idf is high and they would dominate) that any one passage (with its title) contains —
+    a question about something the corpus never mentions ("plov", "tenge") has low coverage
+    however similar its topic sounds, and terms scattered over unrelated passages do not add up."""
+    terms = {t: store.lexical.idf(t) for t in set(content_terms(question))}
     candidates = _candidates(store, query, terms, tuple(passages), term_boost)
     support = max((c.similarity for c in candidates), default=0.0)
     coverage = (
@@ -182,7 +226,12 @@ def compose(
 ) -> Answer:
     passages_t = tuple(passages)
     support, coverage, candidates = evidence(question, query, passages, store, policy.term_boost)
-    if not candidates or support < policy.min_support or coverage < policy.min_coverage:
+    if (
+        not candidates
+        or support < policy.min_support
+        or coverage < policy.min_coverage
+        or unknown_names(question, store)
+    ):
         return Answer(question, ABSTAIN_TEXT, True, passages_t)
     top = max(c.relevance for c in candidates)
     chosen = _mmr(candidates, policy.max_sentences, floor=top - policy.margin)

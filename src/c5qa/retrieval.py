@@ -18,6 +18,21 @@ from c5qa.lexical import tokenize
 
 EXACT_FILTERED = 20_000  # filtered HNSW searches over fewer chunks are done exactly
 
+# How a question is asked, not what it is about: "how" and "has" match "discussed how to" and
+# "has been", and the possessive "s" of "Afghanistan's" matches every possessive. The corpus
+# rarely uses them, so BM25 gives them a high idf and they outweigh the question's topic.
+QUESTION_WORDS = frozenset(
+    tokenize(
+        "what which who whom whose when where why how do does did has have had s "
+        "can could would should"
+    )
+)
+
+
+def content_terms(text: str) -> list[str]:
+    """The tokens of a question that say what it is about."""
+    return [t for t in tokenize(text) if t not in QUESTION_WORDS]
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -158,10 +173,10 @@ def dense_search(
 def lexical_scores(store: IndexStore, query: Query, filters: Filters | None = None) -> np.ndarray:
     """BM25 score of every chunk (0 outside the filters). For a follow-up, the earlier
     question's own terms join at a lower weight, so the new question's terms stay decisive."""
-    tokens = tokenize(query.text)
+    tokens = content_terms(query.text)
     scores = store.lexical.scores(tokens)
     if query.context and query.weight < 1:
-        extra = [t for t in tokenize(query.context) if t not in set(tokens)]
+        extra = [t for t in content_terms(query.context) if t not in set(tokens)]
         scores = scores + (1 - query.weight) * store.lexical.scores(extra)
     if filters:
         mask = np.zeros(len(scores), dtype=bool)
