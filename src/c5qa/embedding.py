@@ -36,9 +36,15 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
 
 
 class Embedder:
-    def __init__(self, model: str = "", batch_size: int = 32) -> None:
+    def __init__(self, model: str = "", batch_size: int = 32, threads: int = 0) -> None:
+        """``threads`` > 0 sets torch's threads for the whole process (torch has no other
+        kind of setting)."""
+        import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
+
+        if threads > 0:
+            torch.set_num_threads(threads)
 
         transformers_logging.disable_progress_bar()  # keep stderr to one line per problem
 

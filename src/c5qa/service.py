@@ -80,7 +80,9 @@ class Service:
     def embedder(self) -> Embedder:
         with self._lock:
             if self._embedder is None:
-                self._embedder = Embedder(self.settings.model, self.settings.batch_size)
+                self._embedder = Embedder(
+                    self.settings.model, self.settings.batch_size, self.settings.threads
+                )
             return self._embedder
 
     @property

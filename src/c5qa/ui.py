@@ -438,6 +438,7 @@ def serve(settings: Settings, insecure: bool = False) -> None:
     sooner; a new generation is picked up by the running chat when it is committed."""
     configure(settings)
     check_exposure(settings, insecure)
+    settings = settings.replace(threads=settings.threads or 1)
     event(
         log,
         logging.INFO,
@@ -448,6 +449,7 @@ def serve(settings: Settings, insecure: bool = False) -> None:
         upload=upload_allowed(settings),
         concurrency=settings.concurrency,
         queue_size=settings.queue_size,
+        threads=settings.threads,
     )
     service = Service(settings)
 
