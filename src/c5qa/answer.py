@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -99,6 +100,13 @@ def _fragment_penalty(text: str) -> float:
     return 0.0
 
 
+@lru_cache(maxsize=65_536)
+def token_set(text: str) -> frozenset[str]:
+    """A passage's or sentence's terms. The same passages come back question after question
+    (the chat's topics recur), and tokenising them was the answer stage's largest cost."""
+    return frozenset(tokenize(text))
+
+
 def _weighted_share(terms: dict[str, float], tokens: set[str]) -> float:
     total = sum(terms.values())
     return sum(w for t, w in terms.items() if t in tokens) / total if total else 0.0
@@ -122,7 +130,7 @@ def _candidates(
             seen.add(key)
             similarity = float(vector @ query)
             text = passage.text[start - passage.start : end - passage.start]
-            overlap = _weighted_share(terms, set(tokenize(text)))
+            overlap = _weighted_share(terms, token_set(text))
             relevance = similarity + term_boost * overlap - _fragment_penalty(text)
             out.append(_Candidate(n, passage, start, end, similarity, relevance, vector))
     return out
@@ -203,7 +211,7 @@ def evidence(
     support = max((c.similarity for c in candidates), default=0.0)
     coverage = (
         max(
-            (_weighted_share(terms, set(tokenize(f"{p.title} {p.text}"))) for p in passages),
+            (_weighted_share(terms, token_set(f"{p.title} {p.text}")) for p in passages),
             default=0.0,
         )
         if terms

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from c5qa.answer import Answer, Citation, Policy, evidence
+from c5qa.answer import Answer, Citation, Policy, evidence, token_set
 from c5qa.index import IndexStore
-from c5qa.lexical import tokenize
 from c5qa.retrieval import Filters, Passage, content_terms
 
 COMMENTARY = ("analysis",)  # document kinds that comment on others rather than speak for a period
@@ -145,7 +144,7 @@ def find(
     # Present by meaning, or lexically: every content word of the theme in one passage. An
     # absence is only claimed when neither finds anything.
     terms = set(content_terms(question))
-    literal = bool(terms) and any(terms <= set(tokenize(p.text)) for p in passages)
+    literal = bool(terms) and any(terms <= token_set(p.text) for p in passages)
     present = bool(passages) and (
         literal or (support >= policy.min_support and coverage >= policy.min_coverage)
     )
