@@ -20,6 +20,9 @@ def test_text_lines_carry_fields_and_respect_the_level(
     event(log, logging.INFO, "index.done", documents=3, rebuilt="")
     event(log, logging.DEBUG, "answer", ms=1.0)
     logging.getLogger("some.library").info("chatter")
+    chatty = logging.getLogger("chatty.library")
+    chatty.setLevel(logging.DEBUG)  # as bm25s does with its own logger
+    chatty.debug("building index")
     lines = target.read_text().splitlines()
     assert len(lines) == 1
     assert ' INFO    c5qa.test index.done documents=3 rebuilt=""' in lines[0]

@@ -54,6 +54,18 @@ class _Redact(logging.Filter):
         return True
 
 
+class _OthersAtWarning(logging.Filter):
+    """Other libraries speak at WARNING and up, whatever level their own loggers are set to
+    (bm25s sets DEBUG on its own); their INFO is HTTP and model-loading chatter."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.startswith("c5qa") or record.levelno >= self.level
+
+
 def _timestamp(record: logging.LogRecord) -> str:
     moment = dt.datetime.fromtimestamp(record.created, dt.UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -104,6 +116,8 @@ def configure(settings: Settings) -> None:
         else logging.StreamHandler(sys.stderr)
     )
     handler.name = _HANDLER_NAME
+    handler.setLevel(level)
+    handler.addFilter(_OthersAtWarning(max(level, logging.WARNING)))
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
     handler.addFilter(_Redact(secrets(settings)))
     root = logging.getLogger()
@@ -111,7 +125,5 @@ def configure(settings: Settings) -> None:
         root.removeHandler(old)
         old.close()
     root.addHandler(handler)
-    # Other libraries speak at WARNING and up (their INFO is HTTP and model-loading chatter);
-    # c5qa's own records go down to the chosen level.
     root.setLevel(max(level, logging.WARNING))
     logging.getLogger("c5qa").setLevel(level)
