@@ -5,7 +5,8 @@
 Measured in one run, model loaded beforehand (load time excluded everywhere):
 - full build seconds vs raw ``model.encode`` seconds of the very same chunk texts (the ratio is
   the pipeline's overhead: loading, chunking, sentence vectors, BM25, writing, checksums);
-- a no-op update; adding one document (minus that document's own encode time); removing one.
+- a no-op update; adding one document (minus that document's own encode time); removing one;
+- loading the current generation as a reader does (checksums verified).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 from c5qa.beir import load_beir
+from c5qa.index import open_index
 from c5qa.service import Service
 from c5qa.settings import load_settings
 
@@ -56,7 +58,7 @@ def main() -> None:
         embedder.encode(texts)
         encode = time.perf_counter() - started
 
-        noop, add, add_overhead, remove = [], [], [], []
+        noop, add, add_overhead, remove, load = [], [], [], [], []
         for i in range(args.repeat):
             started = time.perf_counter()
             assert service.index(**quiet).embedded == 0
@@ -78,6 +80,10 @@ def main() -> None:
             assert service.index(**quiet).removed == (new.name,)
             remove.append(time.perf_counter() - started)
 
+            started = time.perf_counter()
+            open_index(index)
+            load.append(time.perf_counter() - started)
+
     result = {
         "documents": report.documents,
         "chunks": report.chunks,
@@ -88,6 +94,7 @@ def main() -> None:
         "add_one_s": round(statistics.median(add), 3),
         "add_one_minus_own_encode_s": round(statistics.median(add_overhead), 3),
         "remove_one_s": round(statistics.median(remove), 3),
+        "open_s": round(statistics.median(load), 3),
     }
     if args.json:
         print(json.dumps(result))

@@ -1,10 +1,13 @@
 import json
+import os
 import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from c5qa.index import FORMAT_VERSION, IndexCorrupt, IndexMissing, open_index
+from c5qa.index import FORMAT_VERSION, IndexCorrupt, IndexMissing, IndexOutdated, open_index
 from c5qa.service import Service
 from tests.conftest import CORPUS, KAZAKHSTAN, NEW_YORK, SAMARKAND, TURKMENISTAN
 
@@ -54,18 +57,46 @@ def test_settings_change_rebuilds_everything(small_service: Service) -> None:
     assert report.embedded == report.chunks
 
 
-def test_corrupt_index_file_is_detected_and_rebuilt(small_service: Service) -> None:
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:100])
+
+
+def _flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("name", "damage"),
+    [("vectors.npy", _truncate), ("sentences.npy", _flip_a_byte), ("bm25", _flip_a_byte)],
+)
+def test_corrupt_index_file_is_detected_and_rebuilt(
+    small_service: Service, name: str, damage: Callable[[Path], None]
+) -> None:
     small_service.index(**quiet)
     index_dir = small_service.settings.index_dir
     generation = (index_dir / "CURRENT").read_text().strip()
-    target = index_dir / generation / "vectors.faiss"
-    target.write_bytes(target.read_bytes()[:100])
+    found = sorted(p for p in (index_dir / generation).rglob("*") if p.is_file())
+    damage(next(p for p in found if name in p.relative_to(index_dir / generation).parts))
     with pytest.raises(IndexCorrupt, match="corrupted or truncated"):
         open_index(index_dir)
     notices: list[str] = []
     report = small_service.index(on_notice=notices.append)
     assert any("corrupted" in n for n in notices)
     assert report.embedded == report.chunks
+    assert open_index(index_dir).check() == []
+
+
+def test_an_index_in_an_older_format_is_refused_and_rebuilt(small_service: Service) -> None:
+    small_service.index(**quiet)
+    index_dir = small_service.settings.index_dir
+    path = index_dir / (index_dir / "CURRENT").read_text().strip() / "manifest.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "format": FORMAT_VERSION - 1}))
+    with pytest.raises(IndexOutdated, match="run `c5qa index`"):
+        open_index(index_dir)
+    report = small_service.index(**quiet)
+    assert report.rebuilt.startswith("format changed") and report.embedded == report.chunks
     assert open_index(index_dir).check() == []
 
 
@@ -135,3 +166,70 @@ def test_large_indexes_switch_to_hnsw(small_service: Service) -> None:
     assert "Leidos" in hnsw.retrieve("Leidos air traffic management", k=1)[0].text
     only = hnsw.retrieve("minerals", k=3, filters=Filters(sources=(NEW_YORK,)))
     assert only and {p.source for p in only} == {NEW_YORK}
+
+
+def _segments(index_dir: Path) -> dict[str, int]:
+    """segment name → inode of its vectors file, in the current generation."""
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    return {p.parent.name: p.stat().st_ino for p in generation.glob("seg-*/vectors.npy")}
+
+
+def test_updates_write_only_new_segments_and_rewrite_mostly_dead_ones(
+    small_service: Service,
+) -> None:
+    index_dir, corpus = small_service.settings.index_dir, small_service.settings.corpus_dir
+    small_service.index(**quiet)
+    (first,) = _segments(index_dir).items()
+    (corpus / "new.txt").write_text("The Aral Sea restoration fund received a new pledge.")
+    report = small_service.index(**quiet)
+    after = _segments(index_dir)
+    assert report.embedded == 1 and len(after) == 2
+    assert after[first[0]] == first[1]  # the old segment is shared (hard link), not rewritten
+    manifest = open_index(index_dir).manifest
+    assert manifest["documents"]["new.txt"]["segment"] != manifest["documents"][NEW_YORK]["segment"]
+
+    for name in (KAZAKHSTAN, SAMARKAND, TURKMENISTAN):
+        (corpus / name).unlink()
+    report = small_service.index(**quiet)
+    store = open_index(index_dir)
+    assert report.embedded == 0 and store.check() == []
+    assert set(store.documents) == {NEW_YORK, "new.txt"}
+    live: dict[str, int] = {}
+    for record in store.manifest["documents"].values():
+        live[record["segment"]] = live.get(record["segment"], 0) + record["chunks"]
+    for segment in store.manifest["segments"]:  # none is left mostly dead
+        assert 2 * live[segment["name"]] >= segment["chunks"]
+    assert small_service.retrieve("Aral Sea restoration fund", k=1)[0].source == "new.txt"
+    assert small_service.retrieve("critical minerals dialogue", k=1)[0].source == NEW_YORK
+
+
+def test_added_documents_keep_few_segments(small_service: Service) -> None:
+    corpus = small_service.settings.corpus_dir
+    small_service.index(**quiet)
+    for i in range(6):
+        (corpus / f"note{i}.txt").write_text(f"Field note {i} on the Caspian ferry line.")
+        small_service.index(**quiet)
+        sizes = [
+            s["chunks"] for s in open_index(small_service.settings.index_dir).manifest["segments"]
+        ]
+        assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == len(sizes), sizes
+    assert len(sizes) <= 3
+
+
+def test_unchanged_files_are_known_by_their_stat_and_changes_still_found(
+    small_service: Service,
+) -> None:
+    corpus, index_dir = small_service.settings.corpus_dir, small_service.settings.index_dir
+    time.sleep(2.1)  # older than the racy window: their stat can be trusted
+    (corpus / "fresh.txt").write_text("Written just before the scan: hashed again next time.")
+    small_service.index(**quiet)
+    records = open_index(index_dir).manifest["documents"]
+    assert records["fresh.txt"]["stat"] is None and records[KAZAKHSTAN]["stat"] is not None
+
+    path = corpus / SAMARKAND
+    before = path.stat()
+    text = path.read_text()
+    path.write_text(text.replace("Samarkand", "Samarqand", 1))  # same size, new content
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the old mtime
+    report = small_service.index(**quiet)
+    assert report.updated == (SAMARKAND,) and report.embedded > 0

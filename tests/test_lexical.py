@@ -1,4 +1,7 @@
-from c5qa.lexical import LexicalIndex, tokenize
+import numpy as np
+
+from c5qa.lexical import LexicalIndex, chunk_tokens, concat_token_ids, token_ids, tokenize
+from tests.conftest import CORPUS
 
 
 def test_tokenizer_keeps_names_numbers_and_acronyms() -> None:
@@ -29,3 +32,19 @@ def test_save_and_load_round_trip(tmp_path) -> None:
     loaded = LexicalIndex.load(tmp_path / "bm25")
     assert loaded.n_docs == 2
     assert list(loaded.scores(["gamma"])) == list(index.scores(["gamma"]))
+
+
+def test_scores_from_token_ids_are_exactly_bm25s_own() -> None:
+    import bm25s
+
+    texts = [p.read_text() for p in sorted(CORPUS.glob("*.txt"))]
+    chunks = [chunk_tokens(part) for text in texts for part in text.split("\n\n")]
+    reference = bm25s.BM25(k1=LexicalIndex.K1, b=LexicalIndex.B)
+    reference.index(chunks, show_progress=False)
+    halves = [token_ids(chunks[: len(chunks) // 2]), token_ids(chunks[len(chunks) // 2 :])]
+    index = LexicalIndex.from_ids(*concat_token_ids(halves))
+    assert index.n_docs == len(chunks)
+    for query in ("Wabtec locomotives", "critical minerals", "C5+1 Samarkand 2015", "water"):
+        tokens = tokenize(query)
+        assert np.array_equal(index.scores(tokens), reference.get_scores(tokens))
+    assert set(index.bm25.vocab_dict) - {""} == set(reference.vocab_dict) - {""}

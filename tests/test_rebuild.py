@@ -361,7 +361,7 @@ def test_writers_killed_at_random_moments_never_break_the_index(
     number = int(current_name.split("-")[1])
     shutil.copytree(index / current_name, index / f"gen-{number + 1:06d}")
     (index / f".gen-{number + 2:06d}.tmp").mkdir()
-    (index / f".gen-{number + 2:06d}.tmp" / "chunks.jsonl").write_text('{"half": ')
+    (index / f".gen-{number + 2:06d}.tmp" / "manifest.json").write_text('{"half": ')
     # A last run to completion repairs whatever the kills left behind.
     final = spawn(*index_args(corpus, index))
     assert final.wait(timeout=300) == 0, final.stderr()
@@ -495,9 +495,9 @@ def test_corrupted_generation_is_refused_by_ask_and_rebuilt_by_index(
     corpus, index = small_service.settings.corpus_dir, small_service.settings.index_dir
     broken = current_generation(index)
     assert broken is not None
-    chunks = index / broken / "chunks.jsonl"
-    lines = chunks.read_text().splitlines(keepends=True)
-    chunks.write_text("".join(lines[: len(lines) // 2]))  # truncated at a clean line boundary
+    (documents,) = (index / broken).glob("seg-*/documents.json")
+    records = json.loads(documents.read_text())
+    documents.write_text(json.dumps(records[:-1]))  # cut at a record boundary: still valid JSON
     with pytest.raises(IndexCorrupt):
         open_index(index)
 

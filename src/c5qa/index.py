@@ -4,25 +4,28 @@ Layout of ``index/``::
 
     CURRENT              name of the generation readers should load (switched by os.replace)
     gen-000007/          one complete, immutable generation
-        manifest.json    format, model, dimension, chunker settings, per-document sha256,
-                         failures, and a sha256 of every other file in the generation
-        documents.jsonl  document metadata and full text (the chunk store's text lives here)
-        chunks.jsonl     one chunk per line, aligned with the FAISS row ids
-        vectors.faiss    inner-product index over normalised chunk vectors
-        sentences.npy    one vector per sentence of every chunk, in chunk order
+        manifest.json    format, model, dimension, chunker settings, per-document sha256 and
+                         segment, failures, and a sha256 of every other file in the generation
+        seg-000003/      a segment: documents, chunks, vectors, sentence vectors, BM25 tokens
+                         (see ``c5qa.segments``); hard links when an earlier generation wrote it
+        bm25/            BM25 over the generation's chunks, segment by segment
+        vectors.faiss    HNSW graph over the chunk vectors, only from ``hnsw_from`` chunks (an
+                         exact index is built from the segments' vectors when loading)
     .lock                held by the one writer
 
 A writer builds a new generation beside the current one and only then points ``CURRENT`` at it,
-so a reader sees the old generation or the new one, never a mixture, even after a crash.
+so a reader sees the old generation or the new one, never a mixture, even after a crash. An
+update writes a segment for the new and changed documents only; BM25 (whose statistics span the
+corpus) is rebuilt from the segments' stored token ids, which takes a fraction of a second.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import os
 import shutil
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,18 +36,23 @@ import numpy as np
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
+from c5qa import segments
 from c5qa.chunking import Chunk, chunk_document
 from c5qa.documents import Document, DocumentError, discover, file_sha256, load_document
 from c5qa.embedding import Embedder
-from c5qa.lexical import LexicalIndex
+from c5qa.lexical import LexicalIndex, chunk_tokens, concat_token_ids
+from c5qa.segments import ChunkTable, Entry, RowFile, Segment
 from c5qa.settings import Settings
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
-_FILES = ("documents.jsonl", "chunks.jsonl", "vectors.faiss", "sentences.npy")
 _LEXICAL_DIR = "bm25"
+_HNSW_FILE = "vectors.faiss"
 _ENCODE_GROUP = 512  # chunks per forward pass group: bounds memory of token vectors
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
+# A file whose mtime is this close to the scan that saw it may still change within the same
+# timestamp tick (git's "racily clean" entries): its stat is not trusted, it is hashed again.
+_RACY_NS = 2_000_000_000
 
 
 class IndexProblem(Exception):
@@ -60,6 +68,10 @@ class IndexCorrupt(IndexProblem):
 
 
 class IndexBusy(IndexProblem):
+    pass
+
+
+class IndexOutdated(IndexProblem):
     pass
 
 
@@ -108,24 +120,21 @@ class IndexStore:
     generation: str
     manifest: dict
     documents: dict[str, Document]
-    chunks: list[Chunk]
+    chunks: ChunkTable
     vectors: faiss.Index
-    sentence_vectors: np.ndarray
     lexical: LexicalIndex
-    sentence_offsets: np.ndarray = field(init=False)  # row of each chunk's first sentence
+    sentences: list[RowFile]  # per segment, read on demand
     ranges: dict[str, tuple[int, int]] = field(init=False)  # source → its chunk id range
 
     def __post_init__(self) -> None:
-        counts = np.array([len(c.sentences) for c in self.chunks], dtype=np.int64)
-        self.sentence_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        self.ranges = {}
-        for i, chunk in enumerate(self.chunks):
-            first, _ = self.ranges.get(chunk.source, (i, i))
-            self.ranges[chunk.source] = (first, i + 1)
+        self.ranges = self.chunks.ranges()
 
     def chunk_sentence_vectors(self, chunk_id: int) -> np.ndarray:
-        start, end = self.sentence_offsets[chunk_id], self.sentence_offsets[chunk_id + 1]
-        return self.sentence_vectors[start:end]
+        columns = self.chunks.columns
+        count = columns["span_offsets"][chunk_id + 1] - columns["span_offsets"][chunk_id]
+        row = int(columns["sentence_row"][chunk_id])
+        rows = self.sentences[columns["segment"][chunk_id]].rows(row, row + int(count))
+        return rows.astype(np.float32)
 
     def chunk_vectors(self, ids: list[int]) -> np.ndarray:
         if not ids:
@@ -133,15 +142,14 @@ class IndexStore:
         return np.stack([self.vectors.reconstruct(i) for i in ids])
 
     def document_vectors(self, source: str) -> tuple[list[Chunk], np.ndarray, np.ndarray]:
-        """A document's chunks with their chunk and sentence vectors, for reuse by a writer."""
+        """A document's chunks with their chunk and sentence vectors."""
         first, end = self.ranges.get(source, (0, 0))
-        chunk_vectors = (
-            self.vectors.reconstruct_n(first, end - first)
-            if end > first
-            else (np.zeros((0, self.vectors.d), dtype=np.float32))
-        )
-        rows = self.sentence_vectors[self.sentence_offsets[first] : self.sentence_offsets[end]]
-        return self.chunks[first:end], np.asarray(chunk_vectors, np.float32), rows
+        if end <= first:
+            empty = np.zeros((0, self.vectors.d), dtype=np.float32)
+            return [], empty, empty
+        rows = [self.chunk_sentence_vectors(i) for i in range(first, end)]
+        chunk_vectors = np.asarray(self.vectors.reconstruct_n(first, end - first), np.float32)
+        return self.chunks[first:end], chunk_vectors, np.concatenate(rows)
 
     def check(self) -> list[str]:
         """Consistency problems, empty when sound: ids ↔ chunks ↔ documents ↔ manifest."""
@@ -152,18 +160,20 @@ class IndexStore:
             problems.append(
                 f"BM25 holds {self.lexical.n_docs} chunks, the store {len(self.chunks)}"
             )
-        if len(self.sentence_vectors) != int(self.sentence_offsets[-1]):
+        columns = self.chunks.columns
+        ends = columns["sentence_row"] + np.diff(columns["span_offsets"])
+        available = np.array([len(s) for s in self.sentences], dtype=np.int64)
+        if len(ends) and (ends > available[columns["segment"]]).any():
             problems.append("sentence vectors do not match the chunks' sentences")
-        orphans = {c.source for c in self.chunks} - set(self.documents)
+        orphans = set(self.ranges) - set(self.documents)
         if orphans:
             problems.append(f"chunks of unknown documents: {sorted(orphans)[:3]}")
         if set(self.documents) != set(self.manifest.get("documents", {})):
             problems.append("documents differ from the manifest")
-        for chunk in self.chunks:
-            doc = self.documents.get(chunk.source)
-            if doc is not None and doc.text[chunk.start : chunk.end] != chunk.text:
-                problems.append(f"chunk {chunk.source}#{chunk.ordinal} does not match its text")
-                break
+        misplaced = self.chunks.misplaced()
+        if misplaced is not None:
+            chunk = self.chunks[misplaced]
+            problems.append(f"chunk {chunk.source}#{chunk.ordinal} does not fit its text")
         return problems
 
 
@@ -175,60 +185,102 @@ def current_generation(index_dir: Path) -> str | None:
     return name or None
 
 
-def open_index(index_dir: Path) -> IndexStore:
-    """Load the current generation, verifying every file against the manifest's checksums."""
+@dataclass(frozen=True)
+class _Committed:
+    """The current generation's manifest, every file of it verified against its checksum."""
+
+    generation: str
+    directory: Path
+    manifest: dict
+
+    def segment(self, name: str) -> Segment:
+        return Segment(self.directory / name)
+
+
+def _committed(index_dir: Path) -> _Committed:
     generation = current_generation(index_dir)
     if generation is None:
         raise IndexMissing(f"no index in {index_dir} yet (run `c5qa index`)")
     gen_dir = index_dir / generation
     try:
-        manifest = json.loads((gen_dir / "manifest.json").read_text())
+        manifest = json.loads((gen_dir / "manifest.json").read_text(encoding="utf-8"))
         files = manifest["files"]
-        if not set(_FILES) <= set(files):
-            raise IndexCorrupt(f"index generation {generation} lacks files in its manifest")
         for name, digest in files.items():
             if file_sha256(gen_dir / name) != digest:
                 raise IndexCorrupt(f"index file {generation}/{name} is corrupted or truncated")
-        documents = {}
-        with (gen_dir / "documents.jsonl").open(encoding="utf-8") as fh:
-            for line in fh:
-                record = json.loads(line)
-                record["pages"] = tuple(record.get("pages", ()))
-                documents[record["source"]] = Document(**record)
-        chunks = []
-        with (gen_dir / "chunks.jsonl").open(encoding="utf-8") as fh:
-            for line in fh:
-                r = json.loads(line)
-                text = documents[r["source"]].text[r["start"] : r["end"]]
-                sentences = tuple((s, e) for s, e in r["sentences"])
-                chunks.append(
-                    Chunk(
-                        r["source"],
-                        r["ordinal"],
-                        r["start"],
-                        r["end"],
-                        text,
-                        r["location"],
-                        sentences,
-                    )
-                )
-        vectors = faiss.read_index(str(gen_dir / "vectors.faiss"))
-        if isinstance(vectors, faiss.IndexHNSW):
-            vectors.hnsw.efSearch = HNSW_EF_SEARCH
-        # Memory-mapped: only the sentences of retrieved chunks are ever read.
-        sentence_vectors = np.load(gen_dir / "sentences.npy", mmap_mode="r")
-        lexical = LexicalIndex.load(gen_dir / _LEXICAL_DIR)
     except IndexCorrupt:
         raise
     except FileNotFoundError as exc:
         raise IndexCorrupt(f"index generation {generation} is incomplete: {exc.filename}") from exc
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise IndexCorrupt(f"index generation {generation} is unreadable: {exc}") from exc
-    store = IndexStore(generation, manifest, documents, chunks, vectors, sentence_vectors, lexical)
+    return _Committed(generation, gen_dir, manifest)
+
+
+def _by_segment(documents: dict[str, dict]) -> dict[str, dict[int, str]]:
+    """segment → {position: source} of the documents the generation holds."""
+    found: dict[str, dict[int, str]] = {}
+    for source, record in documents.items():
+        found.setdefault(record["segment"], {})[record["position"]] = source
+    return found
+
+
+def open_index(index_dir: Path) -> IndexStore:
+    """Load the current generation, verifying every file against the manifest's checksums."""
+    committed = _committed(index_dir)
+    generation, manifest = committed.generation, committed.manifest
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexOutdated(
+            f"index generation {generation} has format {manifest.get('format')}, this version "
+            f"reads format {FORMAT_VERSION} (run `c5qa index`)"
+        )
+    expected = [f"{s['name']}/{f}" for s in manifest.get("segments", []) for f in segments.FILES]
+    listed = set(manifest["files"])
+    if not set(expected) <= listed or not any(f.startswith(f"{_LEXICAL_DIR}/") for f in listed):
+        raise IndexCorrupt(f"index generation {generation} lacks files in its manifest")
+    try:
+        store = _load(committed)
+    except FileNotFoundError as exc:
+        raise IndexCorrupt(f"index generation {generation} is incomplete: {exc.filename}") from exc
+    except (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError) as exc:
+        raise IndexCorrupt(f"index generation {generation} is unreadable: {exc}") from exc
     problems = store.check()
     if problems:
         raise IndexCorrupt(f"index generation {generation} is inconsistent: {problems[0]}")
     return store
+
+
+def _load(committed: _Committed) -> IndexStore:
+    manifest = committed.manifest
+    live = _by_segment(manifest["documents"])
+    documents: dict[str, Document] = {}
+    parts, sentences = [], []
+    hnsw = _HNSW_FILE in manifest["files"]
+    vectors = (
+        faiss.read_index(str(committed.directory / _HNSW_FILE))
+        if hnsw
+        else faiss.IndexFlatIP(manifest["dim"])
+    )
+    for info in manifest["segments"]:
+        segment = committed.segment(info["name"])
+        held = live.get(info["name"], {})
+        segment_documents = segment.documents()
+        for position, source in sorted(held.items()):
+            if segment_documents[position].source != source:
+                raise ValueError(f"{info['name']} holds no {source} at {position}")
+            documents[source] = segment_documents[position]
+        rows = segment.rows(sorted(held))
+        parts.append((segment, [d.source for d in segment_documents], rows))
+        if not hnsw:
+            vectors.add(np.ascontiguousarray(segment.vectors()[rows], dtype=np.float32))
+        sentences.append(segment.sentences())
+    if isinstance(vectors, faiss.IndexHNSW):
+        vectors.hnsw.efSearch = HNSW_EF_SEARCH
+    chunks = ChunkTable.select(documents, parts)
+    lexical = LexicalIndex.load(committed.directory / _LEXICAL_DIR)
+    return IndexStore(
+        committed.generation, manifest, documents, chunks, vectors, lexical, sentences
+    )
 
 
 def lexical_text(document: Document, chunk: Chunk) -> str:
@@ -251,29 +303,19 @@ def _expected_settings(settings: Settings, embedder: Embedder) -> dict:
     }
 
 
-def _rebuild_reason(previous: IndexStore | None, expected: dict) -> str:
+def _rebuild_reason(previous: dict | None, expected: dict) -> str:
     if previous is None:
         return ""
     for key, value in expected.items():
-        if previous.manifest.get(key) != value:
-            return f"{key} changed from {previous.manifest.get(key)!r} to {value!r}"
+        if previous.get(key) != value:
+            return f"{key} changed from {previous.get(key)!r} to {value!r}"
     return ""
 
 
-@dataclass
-class _Entry:
-    """One document of the generation being built, with its vectors when already known."""
-
-    document: Document
-    chunks: list[Chunk]
-    vectors: np.ndarray | None = None
-    sentence_vectors: np.ndarray | None = None
-
-
-def _embed(entries: list[_Entry], embedder: Embedder, progress: bool) -> int:
+def _embed(entries: list[Entry], embedder: Embedder, progress: bool) -> int:
     """Encode the entries that have no vectors yet; identical files are encoded once."""
-    firsts: dict[str, _Entry] = {}
-    copies: list[tuple[_Entry, _Entry]] = []
+    firsts: dict[str, Entry] = {}
+    copies: list[tuple[Entry, Entry]] = []
     for entry in entries:
         if entry.vectors is None:
             first = firsts.setdefault(entry.document.sha256, entry)
@@ -286,7 +328,7 @@ def _embed(entries: list[_Entry], embedder: Embedder, progress: bool) -> int:
     return encoded
 
 
-def _encode(entries: list[_Entry], embedder: Embedder, progress: bool) -> int:
+def _encode(entries: list[Entry], embedder: Embedder, progress: bool) -> int:
     todo = [(e, c) for e in entries for c in e.chunks]
     if not todo:
         for entry in entries:
@@ -331,14 +373,150 @@ def vector_index(matrix: np.ndarray, hnsw_from: int) -> faiss.Index:
     return index
 
 
+def _stat_key(path: Path, corpus_root: Path) -> tuple[os.stat_result | None, list[int] | None]:
+    """The file's status and the key that says it is unchanged since it was last hashed:
+    (None, None) when it is no regular file inside the corpus (``load_document`` says why).
+
+    ``discover`` never enters a linked folder, so only a file that is itself a link can lead
+    outside the corpus: only links pay for resolving."""
+    status = os.lstat(path)
+    if stat.S_ISLNK(status.st_mode):
+        try:  # a link loop makes resolve() raise RuntimeError, a dangling link OSError
+            inside = path.resolve().is_relative_to(corpus_root)
+            status = os.stat(path)
+        except (OSError, RuntimeError):
+            return None, None
+        if not inside:
+            return None, None
+    if not stat.S_ISREG(status.st_mode):
+        return None, None
+    return status, [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+
+
+def _settled(status: os.stat_result, scan_started_ns: int) -> bool:
+    """Whether a change to the file after it was read is bound to change its stat key."""
+    return max(status.st_mtime_ns, status.st_ctime_ns) < scan_started_ns - _RACY_NS
+
+
+@dataclass
+class _Plan:
+    """What a new generation is made of: previous segments kept as they are (by name), and
+    the entries of the one new segment, in generation order."""
+
+    kept: list[dict]
+    entries: list[Entry]
+
+
+def _plan(previous: _Committed | None, held: dict[str, dict], new: list[Entry]) -> _Plan:
+    """Keep a previous segment while it is mostly alive and larger than what is written now;
+    otherwise its live documents move into the new segment (vectors and tokens are copied,
+    nothing is encoded). Merging a segment into the new one whenever it is not larger keeps
+    few segments (their sizes roughly double from newest to oldest), so each chunk is
+    rewritten only a logarithmic number of times."""
+    if previous is None:
+        return _Plan([], new)
+    infos = previous.manifest["segments"]
+    live = _by_segment(held)
+    alive = {
+        info["name"]: sum(held[s]["chunks"] for s in live.get(info["name"], {}).values())
+        for info in infos
+    }
+    kept = [i for i in infos if i["name"] in live and 2 * alive[i["name"]] >= i["chunks"]]
+    moved = [i for i in infos if i["name"] in live and i not in kept]
+    size = sum(len(e.chunks) for e in new) + sum(alive[i["name"]] for i in moved)
+    while kept and size and alive[kept[-1]["name"]] <= size:
+        moved.append(kept.pop())
+        size += alive[moved[-1]["name"]]
+    entries = []
+    for info in sorted(moved, key=infos.index):
+        positions = sorted(live[info["name"]])
+        entries.extend(previous.segment(info["name"]).entries(positions))
+    return _Plan(kept, entries + new)
+
+
+def _link(source: Path, target: Path) -> None:
+    """Share an immutable file with the previous generation; copy where links are refused."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class _Assembly:
+    """A generation's segments laid out in its temporary folder, with what the manifest and
+    the generation-wide indexes need to know of them."""
+
+    files: dict[str, str] = field(default_factory=dict)  # path → sha256
+    documents: dict[str, dict] = field(default_factory=dict)  # source → manifest record
+    segments: list[dict] = field(default_factory=list)  # manifest entries, in order
+    parts: list[tuple[Segment, list[int]]] = field(default_factory=list)  # live positions
+    written: list[Path] = field(default_factory=list)  # new files and folders, to fsync
+
+
+def _assemble(
+    tmp: Path,
+    previous: _Committed | None,
+    plan: _Plan,
+    held: dict[str, dict],
+    stats: dict[str, list[int] | None],
+    name: str,
+    dim: int,
+) -> _Assembly:
+    """Link the kept segments, write the new one (called ``name``)."""
+    done = _Assembly()
+    live = _by_segment(held)
+    for info in plan.kept:
+        assert previous is not None  # only a previous generation has segments to keep
+        (tmp / info["name"]).mkdir()
+        for file in segments.FILES:
+            path = f"{info['name']}/{file}"
+            _link(previous.directory / path, tmp / path)
+            done.files[path] = previous.manifest["files"][path]  # verified when it was read
+        done.written.append(tmp / info["name"])
+        positions = sorted(live[info["name"]])
+        done.documents.update(
+            (live[info["name"]][p], held[live[info["name"]][p]]) for p in positions
+        )
+        done.segments.append(info)
+        done.parts.append((Segment(tmp / info["name"]), positions))
+    if plan.entries:
+        segments.write(tmp / name, plan.entries, dim)
+        done.written.extend([tmp / name, *(tmp / name / file for file in segments.FILES)])
+        for position, entry in enumerate(plan.entries):
+            source = entry.document.source
+            record = held.get(source) or {
+                "sha256": entry.document.sha256,
+                "chunks": len(entry.chunks),
+                "stat": stats.get(source),
+            }
+            done.documents[source] = {**record, "segment": name, "position": position}
+        chunks = sum(len(e.chunks) for e in plan.entries)
+        done.segments.append({"name": name, "documents": len(plan.entries), "chunks": chunks})
+        done.parts.append((Segment(tmp / name), list(range(len(plan.entries)))))
+    return done
+
+
 def _write_generation(
     index_dir: Path,
-    entries: list[_Entry],
+    previous: _Committed | None,
+    held: dict[str, dict],
+    new: list[Entry],
+    stats: dict[str, list[int] | None],
     failed: list[Failure],
     expected: dict,
-    dim: int,
     hnsw_from: int,
 ) -> str:
+    """Commit a generation holding the ``held`` documents of ``previous`` (source → manifest
+    record) and the ``new`` entries (``stats``: their stat keys, when settled)."""
     before = current_generation(index_dir)  # readers may still be loading it: keep it
     existing = [p.name for p in index_dir.glob("gen-*") if p.is_dir()]
     number = max((int(n.split("-")[1]) for n in existing if n[4:].isdigit()), default=0) + 1
@@ -346,45 +524,34 @@ def _write_generation(
     tmp = index_dir / f".{generation}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    with (tmp / "documents.jsonl").open("w", encoding="utf-8") as fh:
-        for entry in entries:
-            fh.write(json.dumps(dataclasses.asdict(entry.document), ensure_ascii=False) + "\n")
-    with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
-        for entry in entries:
-            for c in entry.chunks:
-                record = {
-                    "source": c.source,
-                    "ordinal": c.ordinal,
-                    "start": c.start,
-                    "end": c.end,
-                    "location": c.location,
-                    "sentences": c.sentences,
-                }
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-    vectors = [e.vectors for e in entries if e.vectors is not None and len(e.vectors)]
-    matrix = np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32)
-    faiss.write_index(vector_index(matrix, hnsw_from), str(tmp / "vectors.faiss"))
-    sentence_rows = [e.sentence_vectors for e in entries if e.sentence_vectors is not None]
-    sentences = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, dim), np.float32)
-    np.save(tmp / "sentences.npy", sentences.astype(np.float32))
-    lexical = LexicalIndex.build([lexical_text(e.document, c) for e in entries for c in e.chunks])
-    lexical.save(tmp / _LEXICAL_DIR)
-    written = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+    plan = _plan(previous, held, new)
+    done = _assemble(tmp, previous, plan, held, stats, f"seg-{number:06d}", expected["dim"])
+    tokens = [segment.tokens(positions) for segment, positions in done.parts]
+    LexicalIndex.from_ids(*concat_token_ids(tokens)).save(tmp / _LEXICAL_DIR)
+    done.written.extend([tmp / _LEXICAL_DIR, *(tmp / _LEXICAL_DIR).iterdir()])
+    if sum(r["chunks"] for r in done.documents.values()) >= hnsw_from:
+        matrix = np.concatenate(
+            [np.zeros((0, expected["dim"]), np.float32)]
+            + [segment.vectors()[segment.rows(positions)] for segment, positions in done.parts]
+        )
+        faiss.write_index(vector_index(matrix, hnsw_from), str(tmp / _HNSW_FILE))
+        done.written.append(tmp / _HNSW_FILE)
+    for path in done.written:
+        if path.is_file():
+            done.files[path.relative_to(tmp).as_posix()] = file_sha256(path)
     manifest = {
         **expected,
         "generation": generation,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "documents": {
-            e.document.source: {"sha256": e.document.sha256, "chunks": len(e.chunks)}
-            for e in entries
-        },
-        "failed": [dataclasses.asdict(f) for f in failed],
-        "files": {name: file_sha256(tmp / name) for name in written},
+        "documents": done.documents,
+        "segments": done.segments,
+        "failed": [{"source": f.source, "error": f.error} for f in failed],
+        "files": done.files,
     }
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
-    for name in (*written, "manifest.json"):
-        with (tmp / name).open("rb") as fh:
-            os.fsync(fh.fileno())
+    # Compact: with an indent the json module falls back to its pure-Python encoder.
+    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
+    for path in (*done.written, tmp / "manifest.json", tmp):
+        _fsync(path)
     os.rename(tmp, index_dir / generation)
     pointer = index_dir / f".{CURRENT}.tmp"
     with pointer.open("w") as fh:
@@ -392,11 +559,7 @@ def _write_generation(
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(pointer, index_dir / CURRENT)
-    dir_fd = os.open(index_dir, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    _fsync(index_dir)
     _prune(index_dir, keep={generation, *([before] if before else [])})
     return generation
 
@@ -421,6 +584,8 @@ def update_index(
 ) -> IndexReport:
     """Bring the index in step with the corpus: embed only new content, reuse the rest.
 
+    A document is known by its content's sha256; a file whose size, times and inode are those
+    recorded when it was last hashed is taken as unchanged without reading it (as git does).
     Only one writer runs at a time (a file lock); ``wait`` is how long to wait for it. The
     model (``embedder()``) is only loaded once the lock is held."""
     started = time.perf_counter()
@@ -435,7 +600,7 @@ def update_index(
         raise IndexBusy(f"another `c5qa index` is updating {index_dir}; try again shortly") from exc
     try:
         try:
-            previous: IndexStore | None = open_index(index_dir)
+            previous: _Committed | None = _committed(index_dir)
         except IndexMissing:
             previous = None
         except IndexCorrupt as exc:
@@ -443,70 +608,81 @@ def update_index(
             previous = None
         model = embedder()
         expected = _expected_settings(settings, model)
-        rebuilt = _rebuild_reason(previous, expected)
+        rebuilt = _rebuild_reason(previous.manifest if previous else None, expected)
         if rebuilt:
             on_notice(f"rebuilding the whole index: {rebuilt}")
         usable = previous if previous is not None and not rebuilt else None
-        old = usable.manifest["documents"] if usable else {}
+        old: dict[str, dict] = usable.manifest["documents"] if usable else {}
         by_sha = {info["sha256"]: source for source, info in old.items()}
         max_bytes = int(settings.max_file_mb * 1e6)
+        corpus_root = corpus_dir.resolve()
+        scan_started_ns = time.time_ns()
 
-        entries: list[_Entry] = []
+        held: dict[str, dict] = {}  # unchanged documents: source → manifest record
+        stats: dict[str, list[int] | None] = {}  # new and changed documents' settled stat keys
+        entries: list[Entry] = []
         failed: list[Failure] = []
-        added, updated, unchanged = [], [], 0
+        contents: list[tuple[str, str]] = []  # (sha256, source) in corpus order
+        added, updated = [], []
         for path in discover(corpus_dir):
             source = path.relative_to(corpus_dir).as_posix()
             try:
-                readable = (
-                    path.is_file()
-                    and path.resolve().is_relative_to(corpus_dir.resolve())
-                    and path.stat().st_size <= max_bytes
-                )  # otherwise load_document says why, without reading the file
-                sha = file_sha256(path) if readable else ""
-                if usable and source in old and old[source]["sha256"] == sha:
-                    chunks, vecs, sent_vecs = usable.document_vectors(source)
-                    entries.append(_Entry(usable.documents[source], chunks, vecs, sent_vecs))
-                    unchanged += 1
+                status, key = _stat_key(path, corpus_root)
+                readable = status is not None and status.st_size <= max_bytes
+                record = old.get(source)
+                if record and key and record.get("stat") == key:
+                    sha = record["sha256"]
+                else:  # an unreadable file is not hashed: load_document says why
+                    sha = file_sha256(path) if readable else ""
+                settled = key if status and _settled(status, scan_started_ns) else None
+                if record and record["sha256"] == sha:
+                    held[source] = {**record, "stat": settled}
+                    contents.append((sha, source))
                     continue
                 document = load_document(path, corpus_dir, max_bytes)
             except (DocumentError, OSError) as exc:
                 failed.append(Failure(source, str(exc).splitlines()[0] if str(exc) else "error"))
                 continue
             chunks = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
-            entry = _Entry(document, chunks)
+            entry = Entry(document, chunks)
+            entry.tokens = [chunk_tokens(lexical_text(document, c)) for c in chunks]
             twin = by_sha.get(document.sha256)
             if usable and twin is not None:  # same content under another name: reuse vectors
-                _, entry.vectors, entry.sentence_vectors = usable.document_vectors(twin)
+                info = old[twin]
+                entry.vectors, entry.sentence_vectors = usable.segment(info["segment"]).arrays(
+                    info["position"]
+                )
             entries.append(entry)
+            stats[source] = settled
+            contents.append((document.sha256, source))
             (updated if source in old else added).append(source)
-        present = {e.document.source for e in entries}
-        removed = sorted(set(old) - present)
+        removed = sorted(set(old) - set(held) - set(stats))
 
         failures_same = usable is not None and usable.manifest.get("failed") == [
-            dataclasses.asdict(f) for f in failed
+            {"source": f.source, "error": f.error} for f in failed
         ]
         generation = usable.generation if usable else ""
         embedded = 0
         if not (usable and not added and not updated and not removed and failures_same):
             embedded = _embed(entries, model, progress)
             generation = _write_generation(
-                index_dir, entries, failed, expected, model.dim, settings.hnsw_from
+                index_dir, usable, held, entries, stats, failed, expected, settings.hnsw_from
             )
         else:  # nothing to write; still clear what killed writers left behind
             committed = {p.name for p in index_dir.glob("gen-*") if p.name <= generation}
             _prune(index_dir, keep=committed)
         by_content: dict[str, list[str]] = {}
-        for entry in entries:
-            by_content.setdefault(entry.document.sha256, []).append(entry.document.source)
+        for sha, source in contents:
+            by_content.setdefault(sha, []).append(source)
         return IndexReport(
             duplicates=tuple(tuple(g) for g in by_content.values() if len(g) > 1),
             added=tuple(added),
             updated=tuple(updated),
             removed=tuple(removed),
-            unchanged=unchanged,
+            unchanged=len(held),
             failed=tuple(failed),
-            documents=len(entries),
-            chunks=sum(len(e.chunks) for e in entries),
+            documents=len(held) + len(entries),
+            chunks=sum(r["chunks"] for r in held.values()) + sum(len(e.chunks) for e in entries),
             embedded=embedded,
             seconds=time.perf_counter() - started,
             generation=generation,
