@@ -29,6 +29,7 @@ from c5qa.compare import (
 )
 from c5qa.embedding import Embedder
 from c5qa.index import (
+    IndexCorrupt,
     IndexProblem,
     IndexReport,
     IndexStore,
@@ -95,12 +96,27 @@ class Service:
 
     def store(self) -> IndexStore:
         """The current generation, reloaded when a writer has switched ``CURRENT``."""
-        generation = current_generation(self.settings.index_dir)
+        index_dir = self.settings.index_dir
+        generation = current_generation(index_dir)
         with self._lock:
             if self._store is None or self._store.generation != generation:
-                self._store = open_index(self.settings.index_dir)
+                self._store = self._open(index_dir)
                 event(log, logging.INFO, "index.loaded", generation=self._store.generation)
             return self._store
+
+    @staticmethod
+    def _open(index_dir: Path) -> IndexStore:
+        """Load the current generation. Writers keep only the current generation and the one
+        before it, so a load that two quick commits overtake finds its files gone: that is not
+        corruption, and loading the generation now current is the answer."""
+        for _ in range(5):
+            attempted = current_generation(index_dir)
+            try:
+                return open_index(index_dir)
+            except IndexCorrupt:
+                if current_generation(index_dir) == attempted:
+                    raise
+        return open_index(index_dir)
 
     def index(
         self,
