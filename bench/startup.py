@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -18,16 +17,12 @@ from pathlib import Path
 QUESTION = "Which firm will upgrade Kazakhstan's air traffic management system?"
 
 
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def once(root: Path) -> float:
     from gradio_client import Client
 
-    port = _port()
+    from c5qa.loadtest import free_port
+
+    port = free_port()
     env = {**os.environ, "C5QA_PORT": str(port)}
     started = time.perf_counter()
     app = subprocess.Popen(

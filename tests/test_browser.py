@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from c5qa.embedding import Embedder
+from c5qa.loadtest import free_port
 from c5qa.service import Service
 from c5qa.settings import Settings
 from c5qa.ui import build_app
 from tests.conftest import CORPUS, KAZAKHSTAN, ROOT
-from tests.test_ui import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"

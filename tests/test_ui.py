@@ -1,5 +1,4 @@
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,17 +8,12 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AuthenticationError
 
 from c5qa.embedding import Embedder
+from c5qa.loadtest import free_port
 from c5qa.logs import configure
 from c5qa.service import Service
 from c5qa.settings import Settings
 from c5qa.ui import build_app, filter_note, launch, make_filters, upload_allowed
 from tests.conftest import BAD_QUESTIONS, CORPUS, KAZAKHSTAN, NEW_YORK
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
