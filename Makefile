@@ -37,6 +37,7 @@ test: lint
 
 eval: install
 	$(VENV)/bin/c5qa eval eval/questions.jsonl
+	$(VENV)/bin/c5qa eval eval/heldout.jsonl --modes hybrid
 
 bench: install
 	$(VENV)/bin/c5qa index

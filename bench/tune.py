@@ -50,7 +50,8 @@ def abstention(questions: list, base) -> None:
     service = Service(base)
     store = service.store()
     rows = []
-    for q in questions:
+    # Compare questions never abstain as a whole: each period says what it holds or lacks.
+    for q in (q for q in questions if q.kind != "compare"):
         query = service._query(q.question, q.history)
         passages = service.retrieve(q.question, history=q.history)
         support, coverage, _ = evidence(q.question, query.vector, passages, store)

@@ -17,6 +17,7 @@ from c5qa.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 EVAL = ROOT / "eval" / "questions.jsonl"
+HELDOUT = ROOT / "eval" / "heldout.jsonl"  # never tuned on
 SHARED = ROOT.parent / "shared"
 
 KAZAKHSTAN = "2025-11-07_fact-sheet-a-new-era-in-us-kazakhstan-relations.txt"

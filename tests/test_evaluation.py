@@ -1,16 +1,25 @@
+from pathlib import Path
+
+import pytest
+
 from c5qa.evaluation import KINDS, evaluate, first_relevant_rank, load_questions
 from c5qa.service import Service
-from tests.conftest import EVAL
+from tests.conftest import CORPUS, EVAL, HELDOUT
 
 
-def test_eval_set_is_well_formed() -> None:
-    questions = load_questions(EVAL)
+@pytest.mark.parametrize("path", [EVAL, HELDOUT], ids=["eval", "heldout"])
+def test_eval_sets_are_well_formed(path: Path) -> None:
+    questions = load_questions(path)
     assert len(questions) >= 40
-    assert {q.kind for q in questions} == set(KINDS)
+    assert {"fact", "offcorpus"} <= {q.kind for q in questions} <= set(KINDS)
     assert len({q.id for q in questions}) == len(questions)
     for q in questions:
         assert (q.kind == "offcorpus") == (not q.expect)
         assert (q.kind == "followup") == bool(q.history)
+        # Every expected phrase is really in the documents it is expected from.
+        for source in q.sources:
+            text = (CORPUS / source).read_text(encoding="utf-8").lower()
+            assert any(phrase.lower() in text for phrase in q.expect), (q.id, source)
 
 
 def test_metrics_on_a_slice_of_the_eval_set(corpus_service: Service) -> None:

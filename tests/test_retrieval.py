@@ -81,6 +81,11 @@ def test_question_words_do_not_steer_bm25(corpus_service: Service) -> None:
         "place",
         "chang",
     ]
+    # The whole English stopword list and the verbs of asking frame a question too.
+    assert content_terms("What did he say about the role of his ministry in it?") == [
+        "role",
+        "ministri",
+    ]
     store = corpus_service.store()
     vector = corpus_service.embedder.encode_query("Afghanistan")
     asked = lexical_scores(store, Query("How has Afghanistan's place changed?", vector))

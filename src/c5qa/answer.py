@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Set
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -70,8 +71,8 @@ class Policy:
     """How an answer is chosen. The thresholds are calibrated on the eval set (see README)."""
 
     max_sentences: int = 5
-    min_support: float = 0.3  # best sentence cosine below this: abstain
-    min_coverage: float = 0.5  # idf-weighted share of question terms found: below, abstain
+    min_support: float = 0.40  # best sentence cosine below this: abstain
+    min_coverage: float = 0.30  # idf-weighted share of question terms found: below, abstain
     margin: float = 0.15  # keep sentences within this of the best one
     term_boost: float = 0.3  # weight of question-term overlap in a sentence's relevance
 
@@ -107,9 +108,17 @@ def token_set(text: str) -> frozenset[str]:
     return frozenset(tokenize(text))
 
 
-def _weighted_share(terms: dict[str, float], tokens: set[str]) -> float:
+def _used(term: str, tokens: Set[str]) -> bool:
+    """Whether a text uses a term; "5+1" counts as used where its parts are ("5 + 1")."""
+    if term in tokens:
+        return True
+    parts = [p for p in term.split("+") if p]
+    return len(parts) > 1 and all(p in tokens for p in parts)
+
+
+def _weighted_share(terms: dict[str, float], tokens: Set[str]) -> float:
     total = sum(terms.values())
-    return sum(w for t, w in terms.items() if t in tokens) / total if total else 0.0
+    return sum(w for t, w in terms.items() if _used(t, tokens)) / total if total else 0.0
 
 
 def _candidates(
@@ -178,13 +187,11 @@ def unknown_names(question: str, store: IndexStore) -> list[str]:
     their topic is. A year counts as known when a document is dated in it; "5+1" when its parts
     occur ("5 + 1"); a stem when a corpus word starts with it ("Tajik" → "Tajikistan")."""
     vocab = store.lexical.bm25.vocab_dict
+    vocab_keys = vocab.keys()
     years = {d.date[:4] for d in store.documents.values()}
     unknown = []
     for name in dict.fromkeys(names(question)):
-        if name in vocab or name in years:
-            continue
-        parts = [p for p in re.split(r"[+.,]", name) if p]
-        if len(parts) > 1 and all(p in vocab for p in parts):
+        if _used(name, vocab_keys) or name in years:
             continue
         if name.isalpha() and len(name) >= 4 and any(w.startswith(name) for w in vocab):
             continue

@@ -15,6 +15,10 @@ from c5qa.index import IndexStore
 from c5qa.retrieval import Filters, Passage, content_terms
 
 COMMENTARY = ("analysis",)  # document kinds that comment on others rather than speak for a period
+# A period's passages are judged against the whole comparative question, and no one period
+# holds the other periods' years or the framing ("evolve", "language on"): a period addresses
+# the theme at a lower share of the question's terms than a direct answer needs.
+PRESENCE_COVERAGE = 0.15
 
 _ABSENCE = re.compile(
     r"^\s*(?:does|did|do|is|was|has|have)\b.*?\b(?:mention\w*|say anything about|say about|"

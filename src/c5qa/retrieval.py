@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import faiss
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from c5qa.chunking import Span
 from c5qa.documents import Document
@@ -20,13 +21,12 @@ EXACT_FILTERED = 20_000  # filtered HNSW searches over fewer chunks are done exa
 
 # How a question is asked, not what it is about: "how" and "has" match "discussed how to" and
 # "has been", and the possessive "s" of "Afghanistan's" matches every possessive. The corpus
-# rarely uses them, so BM25 gives them a high idf and they outweigh the question's topic.
-QUESTION_WORDS = frozenset(
-    tokenize(
-        "what which who whom whose when where why how do does did has have had s "
-        "can could would should"
-    )
-)
+# rarely uses them, so BM25 gives them a high idf and they outweigh the question's topic. The
+# full English stopword list (NLTK's, as bm25s ships it) goes here rather than into the index's
+# tokenizer, which keeps the short list that BM25 is tuned with; the verbs of asking ("say",
+# "tell", "mention") frame a question the same way.
+_ASKING = ["whose", "could", "would", "say", "says", "said", "tell", "mention", "anything"]
+QUESTION_WORDS = frozenset(t for word in (*STOPWORDS_EN_PLUS, *_ASKING) for t in tokenize(word))
 
 
 def content_terms(text: str) -> list[str]:

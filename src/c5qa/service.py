@@ -20,6 +20,7 @@ from c5qa.answer import Answer, Policy, about_change, compose
 from c5qa.chat import Message, previous_question
 from c5qa.compare import (
     COMMENTARY,
+    PRESENCE_COVERAGE,
     Period,
     absence_theme,
     compose_comparison,
@@ -301,15 +302,18 @@ class Service:
         store = self.store()
         about = theme or question
         per_period = max(2, -(-(k or self.settings.k) // len(periods)))
+        judging = dataclasses.replace(
+            self.policy, min_coverage=min(self.policy.min_coverage, PRESENCE_COVERAGE)
+        )
         quoting = dataclasses.replace(self.policy, min_support=0.0, min_coverage=0.0)
         findings, answers = [], []
         for period in periods:
             passages = self._passages(store, query, per_period, period.filters, mode)
-            findings.append(find(about, query.vector, passages, store, period, self.policy))
+            findings.append(find(about, query.vector, passages, store, period, judging))
             # Presence is decided by find(); the quotes are the period's best sentences.
             answers.append(compose(about, query.vector, passages, store, quoting))
         commentary_passages = self._passages(store, query, 2, Filters(kinds=COMMENTARY), mode)
-        commentary = compose(about, query.vector, commentary_passages, store, self.policy)
+        commentary = compose(about, query.vector, commentary_passages, store, judging)
         return compose_comparison(question, findings, answers, commentary, absence=bool(theme))
 
     def themes(self, themes: tuple[tuple[str, str], ...] = DEFAULT_THEMES) -> ThemeMap:

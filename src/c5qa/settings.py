@@ -44,7 +44,7 @@ class Settings:
     # Abstain when the best sentence's cosine with the question is below abstain_below, or when
     # the passages hold less than min_coverage of the question's terms (idf-weighted).
     abstain_below: float = 0.40
-    min_coverage: float = 0.15
+    min_coverage: float = 0.30
     max_file_mb: float = 50.0
     max_question_chars: int = 2000
     host: str = "127.0.0.1"
