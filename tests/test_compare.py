@@ -67,3 +67,21 @@ def test_change_questions_naming_years_are_answered_per_period(corpus_service: S
         "How did cooperation on critical minerals change between 2023 and 2025?"
     )
     assert answer.text.startswith("**2023:**") and "**2025:**" in answer.text
+
+
+def test_periods_are_searched_without_the_years_and_the_words_of_change(
+    corpus_service: Service,
+) -> None:
+    """Within a period, its year is already a filter; left in the query, the years pulled
+    passages that themselves weigh one year against another ahead of the passages on the
+    theme. The commentary still sees the whole question."""
+    from c5qa.compare import period_free
+
+    assert (
+        period_free("How has the C5+1 trade agenda evolved from the TIFA focus of 2019-2020?")
+        == "How has the C5+1 trade agenda from the TIFA focus of - ?"
+    )
+    answer = corpus_service.ask(
+        "How has the C5+1 trade agenda evolved from the TIFA focus of 2019-2020 to the 2023 summit?"
+    )
+    assert "Trade and Investment Framework Agreement" in answer.passages[0].text

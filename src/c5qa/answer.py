@@ -54,7 +54,7 @@ class Answer:
         }
 
 
-_CHANGE = re.compile(
+CHANGE = re.compile(
     r"\b(chang\w*|differ\w*|compar\w*|evolv\w*|shift\w*|over time|since|still|anymore|"
     r"carr(y|ied) over|dropp\w*|kept|continu\w*|between \d{4} and \d{4}|from \d{4} to \d{4})\b",
     re.IGNORECASE,
@@ -63,7 +63,7 @@ _CHANGE = re.compile(
 
 def about_change(question: str) -> bool:
     """Whether a question asks how something developed over time."""
-    return bool(_CHANGE.search(question))
+    return bool(CHANGE.search(question))
 
 
 @dataclass(frozen=True)

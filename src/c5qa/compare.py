@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from c5qa.answer import Answer, Citation, Policy, evidence, token_set
+from c5qa.answer import CHANGE, Answer, Citation, Policy, evidence, token_set
 from c5qa.index import IndexStore
 from c5qa.retrieval import Filters, Passage, content_terms
 
@@ -65,6 +65,15 @@ def default_periods(store: IndexStore) -> list[Period]:
     """One period per year that has dated documents."""
     years = sorted({d.date[:4] for d in store.documents.values() if d.date[:4].isdigit()})
     return [Period(year, year, year) for year in years]
+
+
+def period_free(question: str) -> str:
+    """The question without its years and its words of change, for searching within periods.
+    The period filters already do the years' work, and left in they pull the passages that
+    themselves compare those years (an analysis weighing "2023" against "2025") ahead of the
+    passages about the theme."""
+    text = CHANGE.sub(" ", re.sub(r"\b(?:19|20)\d{2}s?\b", " ", question))
+    return " ".join(text.split())
 
 
 def years_in(question: str) -> list[Period]:

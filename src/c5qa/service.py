@@ -26,6 +26,7 @@ from c5qa.compare import (
     compose_comparison,
     default_periods,
     find,
+    period_free,
     years_in,
 )
 from c5qa.embedding import Embedder
@@ -268,9 +269,11 @@ class Service:
         theme = absence_theme(question)
         if theme and years:  # "Does the 2025 statement mention climate change?"
             return self._compare(question, self._query(theme, ()), years, k, mode, theme=theme)
-        query = self._query(question, history)
         if about_change(question) and len(years) >= 2:
-            return self._compare(question, query, years, k, mode)
+            within = self._query(period_free(question), history)
+            whole = self._query(question, history)
+            return self._compare(question, within, years, k, mode, across=whole)
+        query = self._query(question, history)
         passages = self._passages(store, query, k or self.settings.k, filters, mode)
         return compose(question, query.vector, passages, store, self.policy)
 
@@ -298,7 +301,10 @@ class Service:
         k: int | None,
         mode: str | None,
         theme: str = "",
+        across: Query | None = None,
     ) -> Answer:
+        """``query`` searches each period; ``across``, when given, the commentary, which weighs
+        periods against each other and so is found by the whole question, years included."""
         store = self.store()
         about = theme or question
         per_period = max(2, -(-(k or self.settings.k) // len(periods)))
@@ -312,8 +318,9 @@ class Service:
             findings.append(find(about, query.vector, passages, store, period, judging))
             # Presence is decided by find(); the quotes are the period's best sentences.
             answers.append(compose(about, query.vector, passages, store, quoting))
-        commentary_passages = self._passages(store, query, 2, Filters(kinds=COMMENTARY), mode)
-        commentary = compose(about, query.vector, commentary_passages, store, judging)
+        across = across or query
+        commentary_passages = self._passages(store, across, 2, Filters(kinds=COMMENTARY), mode)
+        commentary = compose(about, across.vector, commentary_passages, store, judging)
         return compose_comparison(question, findings, answers, commentary, absence=bool(theme))
 
     def themes(self, themes: tuple[tuple[str, str], ...] = DEFAULT_THEMES) -> ThemeMap:
