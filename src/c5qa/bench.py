@@ -1,9 +1,9 @@
 """Benchmarks behind `c5qa bench`: our retrievers on a public BEIR dataset, side by side.
 
 BM25, dense and hybrid run in one process on the same documents with the same model and the
-same code paths as the assistant (``LexicalIndex``, ``fuse``), so the comparison with published
-figures measures our retrieval, not a re-implementation. Fusion settings are tuned on the train
-qrels only and reported on test.
+same code paths as the assistant (``content_terms``, ``LexicalIndex``, ``fuse``), so the
+comparison with published figures measures our retrieval, not a re-implementation. Fusion
+settings are tuned on the train qrels only and reported on test.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import numpy as np
 
 from c5qa.beir import BeirDataset, load_beir, ndcg_at_k, recall_at_k
 from c5qa.embedding import Embedder
-from c5qa.lexical import LexicalIndex, tokenize
-from c5qa.retrieval import Retrieval, fuse
+from c5qa.lexical import LexicalIndex
+from c5qa.retrieval import Retrieval, content_terms, fuse
 
 DEPTH = 100  # recall@100 needs a hundred results per query
 
@@ -67,7 +67,7 @@ def _runs(
     runs.update({_label(s): {} for s in settings})
     for row, qid in enumerate(qids):
         dense = dense_all[row]
-        lexical = prepared.lexical.scores(tokenize(data.queries[qid]))
+        lexical = prepared.lexical.scores(content_terms(data.queries[qid]))
         top_dense = np.argsort(-dense, kind="stable")[:DEPTH]
         top_lexical = [i for i in np.argsort(-lexical, kind="stable")[:DEPTH] if lexical[i] > 0]
         runs["dense"][qid] = [prepared.ids[i] for i in top_dense]
