@@ -98,3 +98,29 @@ def test_passwd_command_prints_a_verifiable_line() -> None:
         text=True,
     )
     assert short.returncode == 2 and "at least 8" in short.stderr
+
+
+def test_an_unknown_user_costs_a_refusal_as_much_work_as_a_wrong_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Timing must not reveal which user names exist: both refusals run one scrypt."""
+    import hashlib
+
+    users = tmp_path / "users.txt"
+    users.write_text(f"ana:{hash_password('right')}\n", encoding="utf-8")
+    check = authenticator(Settings(auth_file=str(users)))
+    assert check is not None
+    calls: list[int] = []
+    real = hashlib.scrypt
+
+    def counting(*args: object, **kwargs: object) -> bytes:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counting)
+    assert not check("ana", "wrong")
+    known = len(calls)
+    calls.clear()
+    assert not check("nobody", "wrong")
+    assert len(calls) == known == 1
+    assert check("ana", "right")

@@ -87,10 +87,15 @@ def authenticator(settings: Settings) -> Callable[[str, str], bool] | None:
     users = load_users(settings)
     if not users:
         return None
+    # An unknown user is checked against a secret of the same kind as the real ones that no
+    # one can type, so a refusal takes as long for a user that does not exist as for a wrong
+    # password: the time of a refusal must not tell which user names exist.
+    hashed = any(stored.startswith(_PREFIX) for stored in users.values())
+    decoy = hash_password(random.token_hex(16)) if hashed else random.token_hex(16)
 
     def check(user: str, password: str) -> bool:
         stored = users.get(user)
-        ok = stored is not None and verify(stored, password)
+        ok = verify(stored or decoy, password) and stored is not None
         if not ok:
             log.warning("auth.refused", extra={"fields": {"user": user[:64]}})
         return ok
