@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from c5qa.embedding import Embedder
 from c5qa.index import FORMAT_VERSION, IndexCorrupt, IndexMissing, IndexOutdated, open_index
 from c5qa.service import Service
 from tests.conftest import CORPUS, KAZAKHSTAN, NEW_YORK, SAMARKAND, TURKMENISTAN
@@ -26,6 +27,37 @@ def test_build_writes_manifest_store_and_vectors(small_service: Service) -> None
     assert manifest["chunker"]["size"] == small_service.settings.chunk_size
     assert manifest["documents"][KAZAKHSTAN]["sha256"] == store.documents[KAZAKHSTAN].sha256
     assert store.vectors.ntotal == len(store.chunks) == report.chunks
+
+
+def test_the_model_is_loaded_only_when_something_needs_encoding(
+    small_service: Service, embedder: Embedder
+) -> None:
+    """Loading the model is most of a no-op run's time (`make run` checks the index at every
+    start): nothing new, or only removals, must not load it; new text or another model must."""
+    from c5qa.index import current_generation, update_index
+
+    loads: list[int] = []
+
+    def counted() -> Embedder:
+        loads.append(1)
+        return embedder
+
+    settings = small_service.settings
+    assert update_index(settings, counted).added and len(loads) == 1  # first build
+    assert update_index(settings, counted).embedded == 0 and len(loads) == 1  # no-op
+    (settings.corpus_dir / TURKMENISTAN).unlink()
+    assert update_index(settings, counted).removed == (TURKMENISTAN,) and len(loads) == 1
+    (settings.corpus_dir / "new.txt").write_text("The Aral Sea fund received a new pledge.")
+    assert update_index(settings, counted).added == ("new.txt",) and len(loads) == 2
+    # The manifest names another model: the dimension must come from the model itself.
+    manifest_path = (
+        settings.index_dir / str(current_generation(settings.index_dir)) / "manifest.json"
+    )
+    manifest = json.loads(manifest_path.read_text())
+    manifest["model"] = "some/other-model"
+    manifest_path.write_text(json.dumps(manifest))
+    report = update_index(settings, counted, on_notice=lambda message: None)
+    assert len(loads) == 3 and report.rebuilt and report.embedded == report.chunks
 
 
 def test_second_run_is_a_no_op_and_changes_are_incremental(small_service: Service) -> None:

@@ -334,9 +334,10 @@ def test_writers_killed_at_random_moments_never_break_the_index(
         if kind == "early":
             moments = [start + f * scale for f in fractions]
         else:
-            # A writer takes the lock once its model is loaded, then reads the index and the
-            # corpus, embeds the change and writes a generation (the write takes ~20 ms, so its
-            # start is watched closely: a busy poll, but only for the last fraction of a second).
+            # A writer takes the lock, reads the index and the corpus, loads the model when it
+            # has text to embed, embeds the change and writes a generation (the write takes
+            # ~20 ms, so its start is watched closely: a busy poll, but only for the last
+            # fraction of a second).
             event = start + 0.8 * scale
             if can_see_locks:
                 event = wait_until(
@@ -358,7 +359,8 @@ def test_writers_killed_at_random_moments_never_break_the_index(
     # such a kill leaves (an unfinished .tmp generation and an uncommitted newer one) so the
     # repair below is always exercised.
     current_name = current_generation(index)
-    number = int(current_name.split("-")[1])
+    # A killed writer may itself have left an uncommitted generation: plant past every one.
+    number = max(int(p.name.split("-")[1]) for p in index.glob("gen-*"))
     shutil.copytree(index / current_name, index / f"gen-{number + 1:06d}")
     (index / f".gen-{number + 2:06d}.tmp").mkdir()
     (index / f".gen-{number + 2:06d}.tmp" / "manifest.json").write_text('{"half": ')

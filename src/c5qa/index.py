@@ -39,7 +39,7 @@ from tqdm import tqdm
 from c5qa import segments
 from c5qa.chunking import Chunk, chunk_document
 from c5qa.documents import Document, DocumentError, discover, file_sha256, load_document
-from c5qa.embedding import Embedder
+from c5qa.embedding import Embedder, resolve_model
 from c5qa.lexical import LexicalIndex, chunk_tokens, concat_token_ids
 from c5qa.segments import ChunkTable, Entry, RowFile, Segment
 from c5qa.settings import Settings
@@ -289,11 +289,11 @@ def lexical_text(document: Document, chunk: Chunk) -> str:
     return f"{document.title}\n{chunk.text}"
 
 
-def _expected_settings(settings: Settings, embedder: Embedder) -> dict:
+def _expected_settings(settings: Settings, model: str, dim: int) -> dict:
     return {
         "format": FORMAT_VERSION,
-        "model": embedder.name,
-        "dim": embedder.dim,
+        "model": model,
+        "dim": dim,
         "chunker": {
             "size": settings.chunk_size,
             "overlap": settings.chunk_overlap,
@@ -312,8 +312,9 @@ def _rebuild_reason(previous: dict | None, expected: dict) -> str:
     return ""
 
 
-def _embed(entries: list[Entry], embedder: Embedder, progress: bool) -> int:
-    """Encode the entries that have no vectors yet; identical files are encoded once."""
+def _embed(entries: list[Entry], embedder: Callable[[], Embedder], progress: bool) -> int:
+    """Encode the entries that have no vectors yet; identical files are encoded once. The
+    model is only loaded when something needs encoding."""
     firsts: dict[str, Entry] = {}
     copies: list[tuple[Entry, Entry]] = []
     for entry in entries:
@@ -322,7 +323,7 @@ def _embed(entries: list[Entry], embedder: Embedder, progress: bool) -> int:
             if first is not entry:
                 copies.append((entry, first))
     pending = list(firsts.values())
-    encoded = _encode(pending, embedder, progress)
+    encoded = _encode(pending, embedder(), progress) if pending else 0
     for entry, first in copies:
         entry.vectors, entry.sentence_vectors = first.vectors, first.sentence_vectors
     return encoded
@@ -587,7 +588,9 @@ def update_index(
     A document is known by its content's sha256; a file whose size, times and inode are those
     recorded when it was last hashed is taken as unchanged without reading it (as git does).
     Only one writer runs at a time (a file lock); ``wait`` is how long to wait for it. The
-    model (``embedder()``) is only loaded once the lock is held."""
+    model (``embedder()``) is only loaded once the lock is held, and only when there is text
+    to encode or the index was built with another model: an update that finds nothing new,
+    or only removals, takes no model load (most of a no-op run's time otherwise)."""
     started = time.perf_counter()
     index_dir, corpus_dir = settings.index_dir, settings.corpus_dir
     if not corpus_dir.is_dir():
@@ -606,8 +609,18 @@ def update_index(
         except IndexCorrupt as exc:
             on_notice(f"{exc}; rebuilding the index")
             previous = None
-        model = embedder()
-        expected = _expected_settings(settings, model)
+        loaded: list[Embedder] = []
+
+        def model() -> Embedder:
+            if not loaded:
+                loaded.append(embedder())
+            return loaded[0]
+
+        name = resolve_model(settings.model)[0]
+        recorded = previous.manifest if previous else {}
+        same_model = recorded.get("model") == name and isinstance(recorded.get("dim"), int)
+        dim = recorded["dim"] if same_model else model().dim
+        expected = _expected_settings(settings, name, dim)
         rebuilt = _rebuild_reason(previous.manifest if previous else None, expected)
         if rebuilt:
             on_notice(f"rebuilding the whole index: {rebuilt}")
