@@ -71,3 +71,10 @@ def test_compare_takes_untrusted_themes_too(corpus_service: Service) -> None:
     assert corpus_service.compare(" \x00 ?! ").text == NOTHING_TO_SEARCH
     long = corpus_service.compare("security " + "y" * 50_000)
     assert len(long.question) == corpus_service.settings.max_question_chars
+
+
+def test_warm_loads_the_model_and_the_index(small_service: Service) -> None:
+    small_service.index(on_notice=lambda message: None)
+    fresh = Service(small_service.settings)
+    fresh.warm()
+    assert fresh._embedder is not None and fresh._store is not None

@@ -88,6 +88,11 @@ class Service:
                 )
             return self._embedder
 
+    def warm(self) -> None:
+        """Load the model and the index now, so the first question does not wait for them."""
+        self.embedder.encode_query("warm")
+        self.store()
+
     @property
     def policy(self) -> Policy:
         return Policy(

@@ -456,6 +456,7 @@ def serve(settings: Settings, insecure: bool = False) -> None:
     def update() -> None:
         try:
             service.index(progress=True, wait=60)
+            service.warm()  # an update with nothing to encode does not load the model
         except IndexProblem as exc:  # the chat still serves the generation it has
             event(log, logging.ERROR, "index.failed", error=str(exc))
 
