@@ -32,6 +32,23 @@ def test_metrics_on_a_slice_of_the_eval_set(corpus_service: Service) -> None:
     assert "abstained_offcorpus" in report["kinds"]["offcorpus"]
 
 
+def test_recall_at_k_counts_only_the_first_k_of_a_side_by_side_answer(
+    corpus_service: Service,
+) -> None:
+    """A comparison shows more than k passages; a relevant one past the k-th counts towards
+    recall_shown, not towards recall@k."""
+    questions = [q for q in load_questions(EVAL) if q.kind == "compare"]
+    ranks = {
+        q.id: first_relevant_rank(q, corpus_service.ask(q.question, history=q.history).passages)
+        for q in questions
+    }
+    assert any(rank > 5 for rank in ranks.values())  # otherwise this test shows nothing
+    entry = evaluate(corpus_service, questions)["kinds"]["compare"]
+    assert entry["recall@5"] == sum(0 < r <= 5 for r in ranks.values()) / len(questions)
+    assert entry["recall_shown"] == sum(r > 0 for r in ranks.values()) / len(questions)
+    assert entry["misses"] == [i for i, r in ranks.items() if not 0 < r <= 5]
+
+
 def test_relevance_needs_phrase_and_source(corpus_service: Service) -> None:
     q = next(q for q in load_questions(EVAL) if "Leidos" in q.expect)
     passages = corpus_service.retrieve(q.question)

@@ -103,11 +103,14 @@ def evaluate(
             entry.update(
                 {
                     "recall@1": statistics.mean(r["rank"] == 1 for r in answerable),
-                    f"recall@{k}": statistics.mean(r["rank"] > 0 for r in answerable),
+                    f"recall@{k}": statistics.mean(0 < r["rank"] <= k for r in answerable),
+                    # A side-by-side answer shows more than k passages (some per period, then
+                    # the commentary): whether the relevant one is among all it shows.
+                    "recall_shown": statistics.mean(r["rank"] > 0 for r in answerable),
                     "mrr": statistics.mean(1 / r["rank"] if r["rank"] else 0 for r in answerable),
                     "answer_phrase": statistics.mean(r["answer_hit"] for r in answerable),
                     "abstained_answerable": statistics.mean(r["abstained"] for r in answerable),
-                    "misses": [r["id"] for r in answerable if r["rank"] == 0],
+                    "misses": [r["id"] for r in answerable if not 0 < r["rank"] <= k],
                 }
             )
         if off:
@@ -121,14 +124,22 @@ def format_report(report: dict) -> str:
     columns = [
         "recall@1",
         f"recall@{k}",
+        "recall_shown",
         "mrr",
         "answer_phrase",
         "abstained_answerable",
         "abstained_offcorpus",
     ]
-    lines = [f"{'kind':<10} {'n':>4} " + " ".join(f"{c:>20}" for c in columns)]
+    widths = [max(14, len(c)) for c in columns]
+    lines = [
+        f"{'kind':<10} {'n':>4} "
+        + " ".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True))
+    ]
     for kind, entry in report["kinds"].items():
-        cells = [f"{entry[c]:>20.3f}" if c in entry else f"{'-':>20}" for c in columns]
+        cells = [
+            f"{entry[c]:>{w}.3f}" if c in entry else f"{'-':>{w}}"
+            for c, w in zip(columns, widths, strict=True)
+        ]
         lines.append(f"{kind:<10} {entry['questions']:>4} " + " ".join(cells))
     misses = report["kinds"].get("all", {}).get("misses", [])
     if misses:
