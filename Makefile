@@ -38,6 +38,7 @@ test: lint
 eval: install
 	$(VENV)/bin/c5qa eval eval/questions.jsonl
 	$(VENV)/bin/c5qa eval eval/heldout.jsonl --modes hybrid
+	$(VENV)/bin/c5qa eval eval/heldout2.jsonl --modes hybrid
 
 bench: install
 	$(VENV)/bin/c5qa index

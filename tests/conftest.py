@@ -17,7 +17,8 @@ from c5qa.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 EVAL = ROOT / "eval" / "questions.jsonl"
-HELDOUT = ROOT / "eval" / "heldout.jsonl"  # never tuned on
+HELDOUT = ROOT / "eval" / "heldout.jsonl"  # not tuned on
+HELDOUT2 = ROOT / "eval" / "heldout2.jsonl"  # written after the last tuning, never seen by it
 SHARED = ROOT.parent / "shared"
 
 KAZAKHSTAN = "2025-11-07_fact-sheet-a-new-era-in-us-kazakhstan-relations.txt"

@@ -5,7 +5,7 @@ import pytest
 from c5qa.answer import ABSTAIN_TEXT
 from c5qa.evaluation import load_questions
 from c5qa.service import Service
-from tests.conftest import EVAL, HELDOUT, KAZAKHSTAN
+from tests.conftest import EVAL, HELDOUT, HELDOUT2, KAZAKHSTAN
 
 MARKER = re.compile(r"\s*\[(\d+)\]")
 
@@ -26,7 +26,7 @@ def test_every_answer_sentence_is_quoted_verbatim_from_its_passage(
     """The grounding promise, on every question of the eval set: each quote is verbatim from
     the passage its marker names. Plain answers are nothing but such quotes; side-by-side
     answers (change and absence questions) add only period labels and absence statements."""
-    for q in [*load_questions(EVAL), *load_questions(HELDOUT)]:
+    for q in [*load_questions(EVAL), *load_questions(HELDOUT), *load_questions(HELDOUT2)]:
         answer = corpus_service.ask(q.question, history=q.history)
         if answer.abstained:
             assert answer.text == ABSTAIN_TEXT
@@ -89,6 +89,37 @@ def test_question_whose_subject_the_corpus_never_uses_abstains(
     words weigh most in coverage, where the framing ("did", "after") does not count at all."""
     answer = corpus_service.ask(question)
     assert answer.abstained and answer.passages
+
+
+def test_quantity_questions_need_the_figure_they_ask_for() -> None:
+    from c5qa.answer import quantity_check
+
+    locomotives = quantity_check("How many locomotives are in Kazakhstan's Wabtec order?")
+    assert locomotives is not None
+    assert locomotives("an order for 300 new locomotives")
+    assert not locomotives("An order for U.S. locomotives from Wabtec valued at $4.2 billion")
+    times = quantity_check("How many times does the word 'challenges' appear?")
+    assert times is not None and times("The word appears six times in the declaration")
+    dollars = quantity_check("How many dollars of security funding did Biden pledge?")
+    assert dollars is not None
+    assert dollars("a pledge of $25 million") and not dollars("increased security funding")
+    uranium = quantity_check("How much uranium will Kazakhstan sell?")
+    assert uranium is not None
+    assert uranium("5,000 tonnes of uranium") and not uranium("minerals deals worth $1.1 billion")
+    worth = quantity_check("How much is that contract worth?")
+    assert worth is not None and worth("A $200 million contract") and not worth("a contract")
+    assert quantity_check("Which firm will upgrade the air traffic system?") is None
+
+
+def test_a_quantity_question_is_answered_by_its_figure_or_not_at_all(
+    corpus_service: Service,
+) -> None:
+    answer = corpus_service.ask("How much is the Leidos air traffic contract worth?")
+    assert not answer.abstained and "$200 million" in answer.citations[0].text
+    # The order's value is there; the number of locomotives is not.
+    answer = corpus_service.ask("How many locomotives are included in Kazakhstan's Wabtec order?")
+    assert answer.abstained and answer.passages
+    assert any("Wabtec" in p.text for p in answer.passages)
 
 
 def test_answerable_paraphrase_is_not_refused_for_its_framing_words(

@@ -316,7 +316,9 @@ class Service:
         judging = dataclasses.replace(
             self.policy, min_coverage=min(self.policy.min_coverage, PRESENCE_COVERAGE)
         )
-        quoting = dataclasses.replace(self.policy, min_support=0.0, min_coverage=0.0)
+        quoting = dataclasses.replace(
+            self.policy, min_support=0.0, min_coverage=0.0, quantities=False
+        )
         findings, answers = [], []
         for period in periods:
             passages = self._passages(store, query, per_period, period.filters, mode)
