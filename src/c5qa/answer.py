@@ -6,18 +6,16 @@ says is exactly what the corpus says, or it says plainly that the corpus does no
 from __future__ import annotations
 
 import re
-import string
-from collections.abc import Callable, Set
+from collections.abc import Set
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from c5qa.answertypes import expected_answer
 from c5qa.index import IndexStore
-from c5qa.lexical import tokenize
+from c5qa.lexical import PUNCTUATION, tokenize
 from c5qa.retrieval import Passage, content_terms
-
-_PUNCTUATION = string.punctuation + "“”‘’"
 
 ABSTAIN_TEXT = (
     "The corpus does not appear to answer this question. The closest material it holds is "
@@ -75,7 +73,7 @@ class Policy:
     min_coverage: float = 0.30  # idf-weighted share of question terms found: below, abstain
     margin: float = 0.15  # keep sentences within this of the best one
     term_boost: float = 0.3  # weight of question-term overlap in a sentence's relevance
-    quantities: bool = True  # a "how many/much" question needs a sentence with the figure
+    answer_types: bool = True  # "how many", "when": a sentence must hold a figure, a date
 
 
 @dataclass(frozen=True)
@@ -169,7 +167,7 @@ def names(question: str) -> list[str]:
     out: list[str] = []
     sentence_start = True
     for word in question.split():
-        bare = word.strip(_PUNCTUATION)
+        bare = word.strip(PUNCTUATION)
         named = bool(bare) and (
             (bare.isupper() and len(bare) > 1) or (bare[0].isupper() and not sentence_start)
         )
@@ -228,60 +226,6 @@ def evidence(
     return support, coverage, candidates
 
 
-_HOW_MANY = re.compile(r"\bhow many\s+(?P<rest>[^?.!]*)", re.IGNORECASE)
-# "how much uranium" names what is measured; "how much is …", "how much did …" do not.
-_HOW_MUCH = re.compile(r"\bhow much\b(?:\s+(?P<next>[a-z][\w-]*))?", re.IGNORECASE)
-_MONEY = frozenset(tokenize("dollar dollars money funding funds"))
-_NUMBER_WORDS = frozenset(
-    tokenize(
-        "two three four five six seven eight nine ten eleven twelve dozen dozens hundred "
-        "hundreds thousand thousands million millions billion billions trillion "
-        "first second third fourth fifth sixth seventh eighth ninth tenth"
-    )
-)
-_SCALE_WORDS = frozenset(tokenize("dozen hundred thousand million billion trillion"))
-
-
-def _is_number(token: str) -> bool:
-    return any(ch.isdigit() for ch in token) or token in _NUMBER_WORDS
-
-
-def _counts(head: str) -> Callable[[str], bool]:
-    def check(sentence: str) -> bool:
-        if head in _MONEY and re.search(r"\$\s?\d", sentence):
-            return True
-        tokens = tokenize(sentence)
-        return any(_is_number(t) and head in tokens[i + 1 : i + 4] for i, t in enumerate(tokens))
-
-    return check
-
-
-def quantity_check(question: str) -> Callable[[str], bool] | None:
-    """What a sentence must hold to answer a question about a quantity, or None for other
-    questions. "How many locomotives …" wants a number counting locomotives ("300
-    locomotives"), not any figure near the word ("locomotives … valued at $4.2 billion");
-    "how much" wants a figure. A quantity question whose passages hold no such sentence is
-    not answered by them, however close their topic."""
-    many = _HOW_MANY.search(question)
-    if many:
-        heads = [
-            t
-            for word in many.group("rest").split()
-            if word[:1].islower() and not any(ch.isdigit() for ch in word)
-            for t in content_terms(word.strip(_PUNCTUATION))
-        ]
-        return _counts(heads[0]) if heads else None
-    much = _HOW_MUCH.search(question)
-    if much:
-        measured = content_terms(much.group("next") or "")
-        if measured and not (much.group("next") or "")[:1].isupper():
-            return _counts(measured[0])
-        return lambda sentence: any(
-            any(ch.isdigit() for ch in t) or t in _SCALE_WORDS for t in tokenize(sentence)
-        )
-    return None
-
-
 def _label(passage: Passage) -> str:
     title = passage.title if len(passage.title) <= 60 else passage.title[:59] + "…"
     return f"{passage.date[:4] or 'undated'} {title}".replace("*", "")
@@ -306,7 +250,7 @@ def compose(
     top = max(c.relevance for c in candidates)
     floor = top - policy.margin
     chosen = _mmr(candidates, policy.max_sentences, floor=floor)
-    wanted = quantity_check(question) if policy.quantities else None
+    wanted = expected_answer(question) if policy.answer_types else None
     if wanted is not None:
         fitting = [c for c in candidates if c.relevance >= floor and wanted(c.text)]
         if not fitting:

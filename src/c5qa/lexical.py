@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import string
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +28,7 @@ from bm25s.stopwords import STOPWORDS_EN
 # Numbers keep their separators ("4.2", "1,000"); words keep inner "." and "+" ("u.s", "c5+1").
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:[+.][^\W_]+)*")
 _STOPWORDS = frozenset(STOPWORDS_EN)
+PUNCTUATION = string.punctuation + "“”‘’"  # what surrounds a word as a person typed it
 _stemmer = Stemmer.Stemmer("english")
 
 

@@ -317,7 +317,7 @@ class Service:
             self.policy, min_coverage=min(self.policy.min_coverage, PRESENCE_COVERAGE)
         )
         quoting = dataclasses.replace(
-            self.policy, min_support=0.0, min_coverage=0.0, quantities=False
+            self.policy, min_support=0.0, min_coverage=0.0, answer_types=False
         )
         findings, answers = [], []
         for period in periods:
