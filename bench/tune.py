@@ -12,7 +12,7 @@ import argparse
 import itertools
 from pathlib import Path
 
-from c5qa.answer import evidence, unknown_names
+from c5qa.answer import Policy, compose, evidence, unknown_names
 from c5qa.evaluation import evaluate, first_relevant_rank, load_questions
 from c5qa.service import Service
 from c5qa.settings import load_settings
@@ -49,6 +49,7 @@ def fusion(questions: list, base) -> None:
 def abstention(questions: list, base) -> None:
     service = Service(base)
     store = service.store()
+    unthresholded = Policy(min_support=0.0, min_coverage=0.0)
     rows = []
     # Compare questions never abstain as a whole: each period says what it holds or lacks.
     for q in (q for q in questions if q.kind != "compare"):
@@ -56,21 +57,26 @@ def abstention(questions: list, base) -> None:
         passages = service.retrieve(q.question, history=q.history)
         support, coverage, _ = evidence(q.question, query.vector, passages, store)
         unknown = unknown_names(q.question, store)
+        # What abstains whatever the thresholds: unknown names, a missing figure or date.
+        forced = compose(q.question, query.vector, passages, store, unthresholded).abstained
         rank = first_relevant_rank(q, passages)
-        rows.append((q.kind == "offcorpus", support, coverage, unknown, rank, q.id))
-    for off, support, coverage, unknown, rank, qid in sorted(
+        rows.append((q.kind == "offcorpus", support, coverage, unknown, forced, rank, q.id))
+    for off, support, coverage, unknown, forced, rank, qid in sorted(
         rows, key=lambda r: (r[0], r[2], r[1])
     ):
         print(
             f"{'OFF' if off else '   '} support {support:.3f} coverage {coverage:.3f} "
-            f"rank {rank} {qid}" + (f" unknown names: {', '.join(unknown)}" if unknown else "")
+            f"rank {rank} {qid}"
+            + (f" unknown names: {', '.join(unknown)}" if unknown else "")
+            + (" abstains at any threshold" if forced and not unknown else "")
         )
     best = None
-    # Unknown names abstain whatever the thresholds: the sweep is over the two thresholds only.
+    # Unknown names and answer types abstain whatever the thresholds: the sweep is over the
+    # two thresholds only.
     for s, c in itertools.product(
         [x / 100 for x in range(10, 61, 2)], [x / 100 for x in range(0, 101, 5)]
     ):
-        abstains = [(off, sup < s or cov < c or bool(u)) for off, sup, cov, u, _, _ in rows]
+        abstains = [(off, sup < s or cov < c or forced) for off, sup, cov, _, forced, _, _ in rows]
         off_ok = sum(a for off, a in abstains if off) / max(1, sum(o for o, _ in abstains))
         wrong = sum(a for off, a in abstains if not off) / max(1, sum(not o for o, _ in abstains))
         # The bar: at most 5 % of answerable questions abstain; then abstain on as many
