@@ -28,8 +28,8 @@ def test_every_answer_sentence_is_quoted_verbatim_from_its_passage(
     answers (change and absence questions) add only period labels and absence statements."""
     for q in [*load_questions(EVAL), *load_questions(HELDOUT), *load_questions(HELDOUT2)]:
         answer = corpus_service.ask(q.question, history=q.history)
-        if answer.abstained:
-            assert answer.text == ABSTAIN_TEXT
+        if answer.abstained:  # the plain statement, perhaps with what the passages lack
+            assert answer.text.startswith(ABSTAIN_TEXT)
             continue
         assert answer.citations, q.id
         for citation in answer.citations:
@@ -99,6 +99,7 @@ def test_a_quantity_question_is_answered_by_its_figure_or_not_at_all(
     # The order's value is there; the number of locomotives is not.
     answer = corpus_service.ask("How many locomotives are included in Kazakhstan's Wabtec order?")
     assert answer.abstained and answer.passages
+    assert answer.text == f"{ABSTAIN_TEXT} It gives no number of locomotives."
     assert any("Wabtec" in p.text for p in answer.passages)
 
 

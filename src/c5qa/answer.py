@@ -252,9 +252,9 @@ def compose(
     chosen = _mmr(candidates, policy.max_sentences, floor=floor)
     wanted = expected_answer(question) if policy.answer_types else None
     if wanted is not None:
-        fitting = [c for c in candidates if c.relevance >= floor and wanted(c.text)]
+        fitting = [c for c in candidates if c.relevance >= floor and wanted.check(c.text)]
         if not fitting:
-            return Answer(question, ABSTAIN_TEXT, True, passages_t)
+            return Answer(question, f"{ABSTAIN_TEXT} It gives no {wanted.what}.", True, passages_t)
         best = max(fitting, key=lambda c: c.relevance)  # the figure asked for comes first
         chosen = [best, *(c for c in chosen if c is not best)][: policy.max_sentences]
     if about_change(question):  # a story over time reads oldest first, source by source

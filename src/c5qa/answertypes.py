@@ -7,11 +7,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from c5qa.lexical import PUNCTUATION, tokenize
 from c5qa.retrieval import content_terms
 
-Check = Callable[[str], bool]
+
+@dataclass(frozen=True)
+class Expected:
+    """What an answer must give: ``what`` names it for the person ("number of locomotives"),
+    ``check`` tells whether a sentence gives it."""
+
+    what: str
+    check: Callable[[str], bool]
+
 
 _HOW_MANY = re.compile(r"\bhow many\s+(?P<rest>[^?.!]*)", re.IGNORECASE)
 # "how much uranium" names what is measured; "how much is …", "how much did …" do not.
@@ -31,7 +40,7 @@ def _is_number(token: str) -> bool:
     return any(ch.isdigit() for ch in token) or token in _NUMBER_WORDS
 
 
-def _counts(head: str) -> Check:
+def _counts(head: str) -> Callable[[str], bool]:
     def check(sentence: str) -> bool:
         if head in _MONEY and re.search(r"\$\s?\d", sentence):
             return True
@@ -41,29 +50,30 @@ def _counts(head: str) -> Check:
     return check
 
 
-def _quantity(question: str) -> Check | None:
-    """What a sentence must hold to answer a question about a quantity, or None for other
-    questions. "How many locomotives …" wants a number counting locomotives ("300
-    locomotives"), not any figure near the word ("locomotives … valued at $4.2 billion");
-    "how much" wants a figure. A quantity question whose passages hold no such sentence is
-    not answered by them, however close their topic."""
+def _any_figure(sentence: str) -> bool:
+    return any(any(ch.isdigit() for ch in t) or t in _SCALE_WORDS for t in tokenize(sentence))
+
+
+def _quantity(question: str) -> Expected | None:
+    """A question about a quantity wants its figure. "How many locomotives …" wants a number
+    counting locomotives ("300 locomotives"), not any figure near the word ("locomotives …
+    valued at $4.2 billion"); "how much" wants a figure. A quantity question whose passages
+    hold no such sentence is not answered by them, however close their topic."""
     many = _HOW_MANY.search(question)
     if many:
-        heads = [
-            t
-            for word in many.group("rest").split()
-            if word[:1].islower() and not any(ch.isdigit() for ch in word)
-            for t in content_terms(word.strip(PUNCTUATION))
-        ]
-        return _counts(heads[0]) if heads else None
+        for word in many.group("rest").split():
+            bare = word.strip(PUNCTUATION)
+            heads = content_terms(bare)
+            if heads and word[:1].islower() and not any(ch.isdigit() for ch in word):
+                return Expected(f"number of {bare}", _counts(heads[0]))
+        return None
     much = _HOW_MUCH.search(question)
     if much:
-        measured = content_terms(much.group("next") or "")
-        if measured and not (much.group("next") or "")[:1].isupper():
-            return _counts(measured[0])
-        return lambda sentence: any(
-            any(ch.isdigit() for ch in t) or t in _SCALE_WORDS for t in tokenize(sentence)
-        )
+        after = much.group("next") or ""
+        measured = content_terms(after)
+        if measured and not after[:1].isupper():
+            return Expected(f"figure for {after}", _counts(measured[0]))
+        return Expected("figure", _any_figure)
     return None
 
 
@@ -80,9 +90,9 @@ def _has_date(sentence: str) -> bool:
     return bool(_DATE.search(sentence))
 
 
-def expected_answer(question: str) -> Check | None:
+def expected_answer(question: str) -> Expected | None:
     """What a sentence must hold to answer the question, or None when the words do not say."""
     quantity = _quantity(question)
     if quantity is not None:
         return quantity
-    return _has_date if _WHEN.search(question) else None
+    return Expected("date", _has_date) if _WHEN.search(question) else None
