@@ -54,7 +54,7 @@ def abstention(questions: list, base) -> None:
     # Compare questions never abstain as a whole: each period says what it holds or lacks.
     for q in (q for q in questions if q.kind != "compare"):
         query = service._query(q.question, q.history)
-        passages = service.retrieve(q.question, history=q.history)
+        passages = service._passages(store, query, base.k, None)  # the query encoded once
         support, coverage, _ = evidence(q.question, query.vector, passages, store)
         unknown = unknown_names(q.question, store)
         # What abstains whatever the thresholds: unknown names, a missing figure or date.

@@ -22,6 +22,7 @@ corpus) is rebuilt from the segments' stored token ids, which takes a fraction o
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import shutil
@@ -140,16 +141,6 @@ class IndexStore:
         if not ids:
             return np.zeros((0, self.vectors.d), dtype=np.float32)
         return np.stack([self.vectors.reconstruct(i) for i in ids])
-
-    def document_vectors(self, source: str) -> tuple[list[Chunk], np.ndarray, np.ndarray]:
-        """A document's chunks with their chunk and sentence vectors."""
-        first, end = self.ranges.get(source, (0, 0))
-        if end <= first:
-            empty = np.zeros((0, self.vectors.d), dtype=np.float32)
-            return [], empty, empty
-        rows = [self.chunk_sentence_vectors(i) for i in range(first, end)]
-        chunk_vectors = np.asarray(self.vectors.reconstruct_n(first, end - first), np.float32)
-        return self.chunks[first:end], chunk_vectors, np.concatenate(rows)
 
     def check(self) -> list[str]:
         """Consistency problems, empty when sound: ids ↔ chunks ↔ documents ↔ manifest."""
@@ -609,13 +600,7 @@ def update_index(
         except IndexCorrupt as exc:
             on_notice(f"{exc}; rebuilding the index")
             previous = None
-        loaded: list[Embedder] = []
-
-        def model() -> Embedder:
-            if not loaded:
-                loaded.append(embedder())
-            return loaded[0]
-
+        model = functools.cache(embedder)  # loaded on first use, if any
         name = resolve_model(settings.model)[0]
         recorded = previous.manifest if previous else {}
         same_model = recorded.get("model") == name and isinstance(recorded.get("dim"), int)

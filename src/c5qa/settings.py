@@ -63,7 +63,7 @@ class Settings:
     queue_size: int = 200
     # Torch threads per process. 0: torch's default (every core) for the CLI and indexing, and
     # one in the chat, where `concurrency` questions run side by side: two questions each
-    # spreading over both cores make both wait (bench/load measures 1 vs default).
+    # spreading over both cores make both wait.
     threads: int = 0
     # Logs go to stderr (or log_file) as "text" or "json" lines; WARNING keeps the chat quiet.
     log_level: str = "WARNING"
