@@ -2,6 +2,7 @@
 
     python bench/tune.py fusion      # dense/BM25/hybrid, convex alpha and RRF, follow-up weight
     python bench/tune.py abstention  # support/coverage of every question, and the best thresholds
+    python bench/tune.py abstention --questions eval/questions.jsonl eval/heldout.jsonl  # pooled
 
 Uses the index in the configured index_dir (run `c5qa index` first).
 """
@@ -94,9 +95,9 @@ def abstention(questions: list, base) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("what", choices=["fusion", "abstention"])
-    parser.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
+    parser.add_argument("--questions", type=Path, nargs="+", default=[Path("eval/questions.jsonl")])
     args = parser.parse_args()
-    questions = load_questions(args.questions)
+    questions = [q for path in args.questions for q in load_questions(path)]
     {"fusion": fusion, "abstention": abstention}[args.what](questions, load_settings())
 
 

@@ -4,10 +4,12 @@ import pytest
 
 from c5qa.evaluation import KINDS, evaluate, first_relevant_rank, load_questions
 from c5qa.service import Service
-from tests.conftest import CORPUS, EVAL, HELDOUT, HELDOUT2
+from tests.conftest import CORPUS, EVAL, HELDOUT, HELDOUT2, HELDOUT3
 
 
-@pytest.mark.parametrize("path", [EVAL, HELDOUT, HELDOUT2], ids=["eval", "heldout", "heldout2"])
+@pytest.mark.parametrize(
+    "path", [EVAL, HELDOUT, HELDOUT2, HELDOUT3], ids=["eval", "heldout", "heldout2", "heldout3"]
+)
 def test_eval_sets_are_well_formed(path: Path) -> None:
     questions = load_questions(path)
     assert len(questions) >= 40
