@@ -5,7 +5,7 @@ import pytest
 from c5qa.answer import ABSTAIN_TEXT
 from c5qa.evaluation import load_questions
 from c5qa.service import Service
-from tests.conftest import EVAL, HELDOUT, HELDOUT2, KAZAKHSTAN
+from tests.conftest import EVAL, HELDOUT, HELDOUT2, HELDOUT3, KAZAKHSTAN
 
 MARKER = re.compile(r"\s*\[(\d+)\]")
 
@@ -26,7 +26,7 @@ def test_every_answer_sentence_is_quoted_verbatim_from_its_passage(
     """The grounding promise, on every question of the eval set: each quote is verbatim from
     the passage its marker names. Plain answers are nothing but such quotes; side-by-side
     answers (change and absence questions) add only period labels and absence statements."""
-    for q in [*load_questions(EVAL), *load_questions(HELDOUT), *load_questions(HELDOUT2)]:
+    for q in (q for path in (EVAL, HELDOUT, HELDOUT2, HELDOUT3) for q in load_questions(path)):
         answer = corpus_service.ask(q.question, history=q.history)
         if answer.abstained:  # the plain statement, perhaps with what the passages lack
             assert answer.text.startswith(ABSTAIN_TEXT)
@@ -106,6 +106,23 @@ def test_a_quantity_question_is_answered_by_its_figure_or_not_at_all(
 def test_a_when_question_is_answered_by_a_dated_sentence_first(corpus_service: Service) -> None:
     answer = corpus_service.ask("When did the Senate adopt the C5+1 resolution S. Res. 459?")
     assert not answer.abstained and "2025" in answer.citations[0].text
+
+
+def test_a_person_or_a_name_asked_for_must_be_in_the_passages(corpus_service: Service) -> None:
+    # The declaration lists Japarov among its signatories; it reports nothing he said.
+    answer = corpus_service.ask("What did President Japarov say in his speech at the 2023 summit?")
+    assert answer.abstained and answer.text == f"{ABSTAIN_TEXT} It gives no statement by Japarov."
+    assert any("Japarov" in p.text for p in answer.passages)
+    # Samarkand's declaration names the office, not the person.
+    answer = corpus_service.ask(
+        "Which U.S. Secretary of State signed the 2015 Samarkand declaration?"
+    )
+    assert answer.abstained and answer.text.endswith("It gives no name of the secretary of state.")
+    # Astana's statement names him, in the sentence after the one that matches best.
+    answer = corpus_service.ask(
+        "Which U.S. Secretary of State attended the 2023 Astana ministerial?"
+    )
+    assert not answer.abstained and "Blinken" in answer.citations[0].text
 
 
 def test_answerable_paraphrase_is_not_refused_for_its_framing_words(

@@ -52,6 +52,7 @@ class Answer:
         }
 
 
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 CHANGE = re.compile(
     r"\b(chang\w*|differ\w*|compar\w*|evolv\w*|shift\w*|over time|since|still|anymore|"
     r"carr(y|ied) over|dropp\w*|kept|continu\w*|between \d{4} and \d{4}|from \d{4} to \d{4})\b",
@@ -251,12 +252,27 @@ def compose(
     floor = top - policy.margin
     chosen = _mmr(candidates, policy.max_sentences, floor=floor)
     wanted = expected_answer(question) if policy.answer_types else None
+    lead = None  # the sentence that gives what the question asks for, if it asks for something
     if wanted is not None:
-        fitting = [c for c in candidates if c.relevance >= floor and wanted.check(c.text)]
+        # The first passage is in scope as a whole: the figure, date or name asked for often
+        # sits in the sentence next to the one that matches the question best. A question that
+        # names a year wants it from that year: Blinken in 2023 did not sign the 2015 text.
+        asked_years = set(_YEAR.findall(question))
+        fitting = [
+            c
+            for c in candidates
+            if (c.relevance >= floor or c.n == 1)
+            and wanted.fits(c.text, c.passage.title)
+            and (
+                not asked_years
+                or c.passage.date[:4] in asked_years
+                or asked_years.intersection(_YEAR.findall(c.text))
+            )
+        ]
         if not fitting:
             return Answer(question, f"{ABSTAIN_TEXT} It gives no {wanted.what}.", True, passages_t)
-        best = max(fitting, key=lambda c: c.relevance)  # the figure asked for comes first
-        chosen = [best, *(c for c in chosen if c is not best)][: policy.max_sentences]
+        lead = max(fitting, key=lambda c: c.relevance)
+        chosen = [lead, *(c for c in chosen if c is not lead)][: policy.max_sentences]
     if about_change(question):  # a story over time reads oldest first, source by source
         ordered = sorted(chosen, key=lambda c: (c.passage.date or "9999", c.n, c.start))
     else:  # the most direct sentence first, then the rest grouped by source
@@ -268,6 +284,9 @@ def compose(
     labelled = len(years) > 1
     if labelled:
         ordered = sorted(ordered, key=lambda c: (c.passage.date or "9999", c.n, c.start))
+    if lead is not None:  # the figure, date or name asked for comes first, with its source
+        ordered = [lead, *(c for c in ordered if c is not lead)]
+        ordered.sort(key=lambda c: c.passage.source != lead.passage.source)
     for c in ordered:
         sentence = f"{c.text} [{c.n}]"
         if c.passage.source == previous_source:
