@@ -10,10 +10,14 @@ Uses the index in the configured index_dir (run `c5qa index` first).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
 
-from c5qa.answer import Policy, compose, evidence, unknown_names
+import numpy as np
+
+from c5qa.answer import compose, evidence, unknown_names
 from c5qa.evaluation import evaluate, first_relevant_rank, load_questions
 from c5qa.service import Service
 from c5qa.settings import load_settings
@@ -47,23 +51,66 @@ def fusion(questions: list, base) -> None:
         )
 
 
-def abstention(questions: list, base) -> None:
+@dataclass(frozen=True)
+class Rows:
+    """Per question: off-corpus or not, support, coverage, and whether it abstains whatever
+    the thresholds (unknown names, a missing figure, date or name)."""
+
+    off: np.ndarray
+    support: np.ndarray
+    coverage: np.ndarray
+    forced: np.ndarray
+
+    def take(self, mask: np.ndarray) -> Rows:
+        return Rows(self.off[mask], self.support[mask], self.coverage[mask], self.forced[mask])
+
+    def rates(self, s: float, c: float) -> tuple[float, float]:
+        """(off-corpus abstention, answerable abstention) under the rule compose applies."""
+        abstains = (self.support < s) | (self.coverage < c) | self.forced
+        return float(abstains[self.off].mean()), float(abstains[~self.off].mean())
+
+
+def best_thresholds(rows: Rows) -> tuple[tuple[float, float], float, float]:
+    """The issue's bar: at most 5 % of answerable questions abstain; then abstain on as many
+    off-corpus questions as possible. Ties keep the lower thresholds."""
+    best = None
+    for s, c in itertools.product(
+        [x / 100 for x in range(10, 61, 2)], [x / 100 for x in range(0, 101, 5)]
+    ):
+        off_ok, wrong = rows.rates(s, c)
+        key = (wrong <= 0.05, off_ok, -wrong)
+        if best is None or key > best[0]:
+            best = (key, (s, c), off_ok, wrong)
+    _, chosen, off_ok, wrong = best
+    return chosen, off_ok, wrong
+
+
+def _describe(chosen: tuple[float, float]) -> str:
+    return f"min_support {chosen[0]:.2f} min_coverage {chosen[1]:.2f}"
+
+
+def abstention(sets: dict[str, list], base) -> None:
+    """Every question's support and coverage, the best thresholds on all sets together, and
+    how thresholds chosen without one set do on that set (leave one set out): the estimate of
+    how they do on questions written later."""
     service = Service(base)
     store = service.store()
-    unthresholded = Policy(min_support=0.0, min_coverage=0.0)
-    rows = []
-    # Compare questions never abstain as a whole: each period says what it holds or lacks.
-    for q in (q for q in questions if q.kind != "compare"):
-        query = service._query(q.question, q.history)
-        passages = service._passages(store, query, base.k, None)  # the query encoded once
-        support, coverage, _ = evidence(q.question, query.vector, passages, store)
-        unknown = unknown_names(q.question, store)
-        # What abstains whatever the thresholds: unknown names, a missing figure or date.
-        forced = compose(q.question, query.vector, passages, store, unthresholded).abstained
-        rank = first_relevant_rank(q, passages)
-        rows.append((q.kind == "offcorpus", support, coverage, unknown, forced, rank, q.id))
+    unthresholded = dataclasses.replace(service.policy, min_support=0.0, min_coverage=0.0)
+    rows, names, printed = [], [], []
+    for name, questions in sets.items():
+        # Compare questions never abstain as a whole: each period says what it holds or lacks.
+        for q in (q for q in questions if q.kind != "compare"):
+            query = service._query(q.question, q.history)
+            passages = service._passages(store, query, base.k, None)  # the query encoded once
+            support, coverage, _ = evidence(q.question, query.vector, passages, store)
+            unknown = unknown_names(q.question, store)
+            forced = compose(q.question, query.vector, passages, store, unthresholded).abstained
+            rank = first_relevant_rank(q, passages)
+            rows.append((q.kind == "offcorpus", support, coverage, forced))
+            names.append(name)
+            printed.append((q.kind == "offcorpus", support, coverage, unknown, forced, rank, q.id))
     for off, support, coverage, unknown, forced, rank, qid in sorted(
-        rows, key=lambda r: (r[0], r[2], r[1])
+        printed, key=lambda r: (r[0], r[2], r[1])
     ):
         print(
             f"{'OFF' if off else '   '} support {support:.3f} coverage {coverage:.3f} "
@@ -71,25 +118,22 @@ def abstention(questions: list, base) -> None:
             + (f" unknown names: {', '.join(unknown)}" if unknown else "")
             + (" abstains at any threshold" if forced and not unknown else "")
         )
-    best = None
-    # Unknown names and answer types abstain whatever the thresholds: the sweep is over the
-    # two thresholds only.
-    for s, c in itertools.product(
-        [x / 100 for x in range(10, 61, 2)], [x / 100 for x in range(0, 101, 5)]
-    ):
-        abstains = [(off, sup < s or cov < c or forced) for off, sup, cov, _, forced, _, _ in rows]
-        off_ok = sum(a for off, a in abstains if off) / max(1, sum(o for o, _ in abstains))
-        wrong = sum(a for off, a in abstains if not off) / max(1, sum(not o for o, _ in abstains))
-        # The issue's bar: at most 5 % of answerable questions abstain; then abstain on as many
-        # off-corpus questions as possible.
-        key = (wrong <= 0.05, off_ok, -wrong)
-        if best is None or key > best[0]:
-            best = (key, s, c, off_ok, wrong)
-    _, s, c, off_ok, wrong = best
-    print(
-        f"best: min_support {s:.2f} min_coverage {c:.2f} -> off-corpus abstain {off_ok:.3f}, "
-        f"answerable abstain {wrong:.3f}"
-    )
+    columns = list(zip(*rows, strict=True))
+    every = Rows(*(np.array(col) for col in columns))
+    names_a = np.array(names)
+    current = (base.abstain_below, base.min_coverage)
+    if len(sets) > 1:
+        print("\nleave one set out: thresholds chosen on the others, measured on it")
+        for name in sets:
+            chosen, _, _ = best_thresholds(every.take(names_a != name))
+            off_ok, wrong = every.take(names_a == name).rates(*chosen)
+            was_off, was_wrong = every.take(names_a == name).rates(*current)
+            print(
+                f"  {name}: {_describe(chosen)} -> off-corpus abstain {off_ok:.3f}, answerable "
+                f"abstain {wrong:.3f} (current settings: {was_off:.3f}, {was_wrong:.3f})"
+            )
+    chosen, off_ok, wrong = best_thresholds(every)
+    print(f"best: {_describe(chosen)} -> off-corpus {off_ok:.3f}, answerable {wrong:.3f} abstain")
 
 
 def main() -> None:
@@ -97,8 +141,11 @@ def main() -> None:
     parser.add_argument("what", choices=["fusion", "abstention"])
     parser.add_argument("--questions", type=Path, nargs="+", default=[Path("eval/questions.jsonl")])
     args = parser.parse_args()
-    questions = [q for path in args.questions for q in load_questions(path)]
-    {"fusion": fusion, "abstention": abstention}[args.what](questions, load_settings())
+    sets = {path.stem: load_questions(path) for path in args.questions}
+    if args.what == "fusion":
+        fusion([q for questions in sets.values() for q in questions], load_settings())
+    else:
+        abstention(sets, load_settings())
 
 
 if __name__ == "__main__":

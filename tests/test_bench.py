@@ -43,3 +43,32 @@ def test_beir_benchmark_reports_three_retrievers(tmp_path: Path, embedder: Embed
     assert len(list(cache.glob("*.npy"))) == 1
     again = beir_benchmark(path, embedder, cache)  # served from the cache
     assert again["dense"] == result["dense"]
+
+
+def _tune_module():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "tune.py"
+    spec = importlib.util.spec_from_file_location("tune", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_abstention_sweep_keeps_answerable_refusals_within_five_percent() -> None:
+    import numpy as np
+
+    tune = _tune_module()
+    # 20 answerable questions, one of them weakly supported; 3 off-corpus, one of them (forced)
+    # refused by an answer type whatever the thresholds.
+    off = np.array([False] * 20 + [True] * 3)
+    support = np.array([0.7] * 19 + [0.3] + [0.35, 0.6, 0.9])
+    coverage = np.array([0.8] * 19 + [0.9] + [0.9, 0.2, 0.9])
+    forced = np.array([False] * 22 + [True])
+    rows = tune.Rows(off, support, coverage, forced)
+    (s, c), off_ok, wrong = tune.best_thresholds(rows)
+    # Refusing the weak answerable one (1 of 20) is allowed; refusing more is not.
+    assert wrong <= 0.05 and off_ok == 1.0
+    assert 0.35 < s <= 0.6 and 0.2 < c <= 0.8
+    # The answerable rows alone: exactly the weak one abstains.
+    assert rows.take(~off).rates(s, c)[1] == 1 / 20
