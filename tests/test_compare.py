@@ -85,3 +85,32 @@ def test_periods_are_searched_without_the_years_and_the_words_of_change(
         "How has the C5+1 trade agenda evolved from the TIFA focus of 2019-2020 to the 2023 summit?"
     )
     assert "Trade and Investment Framework Agreement" in answer.passages[0].text
+
+
+def test_the_early_years_are_a_period_before_the_first_year_named(
+    corpus_service: Service,
+) -> None:
+    from c5qa.compare import period_free, periods_asked
+
+    store = corpus_service.store()
+    question = "How has Afghanistan's place shifted from the early years through 2023 to 2025?"
+    assert periods_asked(question, store) == [
+        Period("2015–2022", "2015", "2022"),
+        Period("2023", "2023", "2023"),
+        Period("2025", "2025", "2025"),
+    ]
+    assert periods_asked("What changed between 2023 and 2025?", store) == [
+        Period("2023", "2023", "2023"),
+        Period("2025", "2025", "2025"),
+    ]
+    assert "early" not in period_free(question)
+    # Each period that names Afghanistan addresses the theme, whatever its words for "place"
+    # and "agenda"; 2025's documents never name it.
+    answer = corpus_service.ask(
+        "How has Afghanistan's place in the C5+1 agenda shifted from the early years through "
+        "2023 to the 2025 summit?"
+    )
+    early, in_2023, in_2025 = answer.text.split("\n\n")[:3]
+    assert early.startswith("**2015–2022:**") and "Afghan" in early and "no passage" not in early
+    assert in_2023.startswith("**2023:**") and "Afghanistan" in in_2023
+    assert in_2025.startswith("**2025:** no passage")

@@ -7,18 +7,30 @@ crowded out by the talkative ones. The answer keeps the ``Answer`` shape of ``as
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
-from c5qa.answer import CHANGE, Answer, Citation, Policy, evidence, token_set
+from c5qa.answer import (
+    CHANGE,
+    Answer,
+    Citation,
+    Policy,
+    _weighted_share,
+    evidence,
+    names,
+    token_set,
+)
 from c5qa.index import IndexStore
 from c5qa.retrieval import Filters, Passage, content_terms
 
 COMMENTARY = ("analysis",)  # document kinds that comment on others rather than speak for a period
-# A period's passages are judged against the whole comparative question, and no one period
-# holds the other periods' years or the framing ("evolve", "language on"): a period addresses
-# the theme at a lower share of the question's terms than a direct answer needs.
+# A period's passages are judged against the question without its years, but still with the
+# framing no period's text uses ("language on", "the level of"), and the commentary against the
+# whole question: both address a theme at a lower share of its terms than a direct answer needs.
 PRESENCE_COVERAGE = 0.15
+# Or the theme's names hold this share (idf-weighted) of one of the period's passages.
+NAMED_SHARE = 0.5
 
 _ABSENCE = re.compile(
     r"^\s*(?:does|did|do|is|was|has|have)\b.*?\b(?:mention\w*|say anything about|say about|"
@@ -67,18 +79,38 @@ def default_periods(store: IndexStore) -> list[Period]:
     return [Period(year, year, year) for year in years]
 
 
+# The format's beginnings, which no year names: "from the early years through 2023".
+_EARLY = re.compile(
+    r"\b(?:(?:the |its )?(?:early|first|initial) years|(?:at|from) the (?:outset|start|beginning)|"
+    r"in the beginning|initially|originally|at first|"
+    r"(?:its|the) (?:founding|inception|early days))\b",
+    re.IGNORECASE,
+)
+
+
 def period_free(question: str) -> str:
     """The question without its years and its words of change, for searching within periods.
     The period filters already do the years' work, and left in they pull the passages that
     themselves compare those years (an analysis weighing "2023" against "2025") ahead of the
     passages about the theme."""
-    text = CHANGE.sub(" ", re.sub(r"\b(?:19|20)\d{2}s?\b", " ", question))
-    return " ".join(text.split())
+    text = re.sub(r"\b(?:19|20)\d{2}s?\b", " ", _EARLY.sub(" ", question))
+    return " ".join(CHANGE.sub(" ", text).split())
 
 
 def years_in(question: str) -> list[Period]:
     """One period per year a question names ("between 2023 and 2025"), in order."""
     return [Period(y, y, y) for y in sorted(set(re.findall(r"\b(?:19|20)\d{2}\b", question)))]
+
+
+def periods_asked(question: str, store: IndexStore) -> list[Period]:
+    """The periods a question names: each year, and "the early years" as everything from the
+    first dated document up to the first year named ("2015–2022" before "2023")."""
+    periods = years_in(question)
+    dated = default_periods(store)
+    if periods and dated and _EARLY.search(question) and dated[0].start < periods[0].start:
+        first, last = dated[0].start, str(int(periods[0].start) - 1)
+        periods.insert(0, Period(first if first == last else f"{first}–{last}", first, last))
+    return periods
 
 
 @dataclass(frozen=True)
@@ -158,7 +190,15 @@ def find(
     # absence is only claimed when neither finds anything.
     terms = set(content_terms(question))
     literal = bool(terms) and any(terms <= token_set(p.text) for p in passages)
+    # Or by its names: "Afghanistan's place in the C5+1 agenda" is about Afghanistan, and a
+    # period whose passages name it addresses it, in whatever words ("place", "agenda").
+    # A name most passages use ("C5+1": idf below log 2) names nothing in particular.
+    weights = {n: store.lexical.idf(n) for n in names(question)}
+    named = {n: w for n, w in weights.items() if w > math.log(2)}
+    by_name = bool(named) and any(
+        _weighted_share(named, token_set(p.text)) >= NAMED_SHARE for p in passages
+    )
     present = bool(passages) and (
-        literal or (support >= policy.min_support and coverage >= policy.min_coverage)
+        literal or (support >= policy.min_support and (coverage >= policy.min_coverage or by_name))
     )
     return Finding(period, present, tuple(passages), support, coverage)

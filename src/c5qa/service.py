@@ -27,7 +27,7 @@ from c5qa.compare import (
     default_periods,
     find,
     period_free,
-    years_in,
+    periods_asked,
 )
 from c5qa.embedding import Embedder
 from c5qa.index import (
@@ -270,7 +270,7 @@ class Service:
         if not any(ch.isalnum() for ch in question):
             return Answer(question, NOTHING_TO_SEARCH, True, ())
         store = self.store()
-        years = years_in(question) if filters is None else []
+        years = periods_asked(question, store) if filters is None else []
         theme = absence_theme(question)
         if theme and years:  # "Does the 2025 statement mention climate change?"
             return self._compare(question, self._query(theme, ()), years, k, mode, theme=theme)
@@ -312,17 +312,19 @@ class Service:
         periods against each other and so is found by the whole question, years included."""
         store = self.store()
         about = theme or question
-        per_period = max(2, -(-(k or self.settings.k) // len(periods)))
-        judging = dataclasses.replace(
-            self.policy, min_coverage=min(self.policy.min_coverage, PRESENCE_COVERAGE)
-        )
+        per_period = max(3, -(-(k or self.settings.k) // len(periods)))
         quoting = dataclasses.replace(
             self.policy, min_support=0.0, min_coverage=0.0, answer_types=False
+        )
+        judging = dataclasses.replace(
+            self.policy, min_coverage=min(self.policy.min_coverage, PRESENCE_COVERAGE)
         )
         findings, answers = [], []
         for period in periods:
             passages = self._passages(store, query, per_period, period.filters, mode)
-            findings.append(find(about, query.vector, passages, store, period, judging))
+            # Judged on what was searched: the question without its years and words of change,
+            # which no single period holds.
+            findings.append(find(query.text, query.vector, passages, store, period, judging))
             # Presence is decided by find(); the quotes are the period's best sentences.
             answers.append(compose(about, query.vector, passages, store, quoting))
         across = across or query
