@@ -44,6 +44,8 @@ def test_what_a_person_said_needs_their_words() -> None:
         "President Sadyr Japarov of the Kyrgyz Republic President Emomali Rahmon of the "
         "Republic of Tajikistan"
     )
+    asked = expected_answer("Did President Rahmon say anything about water in his remarks?")
+    assert asked is not None and asked.what == "statement by Rahmon"
     # His remarks, or a readout of his meeting, speak for him in every sentence.
     biden = expected_answer("In his remarks, what did Biden say about security?")
     assert biden is not None and biden.what == "statement by Biden"

@@ -106,7 +106,7 @@ _HONORIFIC = r"(?:Mr|Ms|Mrs|Dr)\.?"
 # "What did President Japarov say", "What did Secretary of State Rubio announce": the name is
 # the last capitalised word before the verb.
 _SPOKE = re.compile(
-    r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[A-Z][\w.'’-]*\s+(?:of\s+)?){1,5}?)"
+    r"\b(?i:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[A-Z][\w.'’-]*\s+(?:of\s+)?){1,5}?)"
     r"(?:say|tell|state|announce|propose|pledge|promise|declare|claim|argue|stress|"
     r"emphasi[sz]e|remark|note|call for|urge)\b"
 )
