@@ -86,6 +86,20 @@ def test_question_words_do_not_steer_bm25(corpus_service: Service) -> None:
         "role",
         "ministri",
     ]
+    # So do the kind of answer a which/what asks for and the light verb "take", in a question
+    # only: in a statement they may be its topic.
+    assert content_terms("On what day did the ministers meet?") == ["minist", "meet"]
+    assert content_terms("Which cooperative body do they cite?") == ["cooper", "cite"]
+    assert content_terms("Which officials took part, and in which city?") == ["part"]
+    assert content_terms("What position did they take on sanctions?") == ["sanction"]
+    assert content_terms("Type 2 diabetes takes a toll on the body") == [
+        "type",
+        "2",
+        "diabet",
+        "take",
+        "toll",
+        "bodi",
+    ]
     store = corpus_service.store()
     vector = corpus_service.embedder.encode_query("Afghanistan")
     asked = lexical_scores(store, Query("How has Afghanistan's place changed?", vector))

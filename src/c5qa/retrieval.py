@@ -6,6 +6,7 @@ so nothing after this stage has to look the document up again.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import faiss
@@ -27,11 +28,29 @@ EXACT_FILTERED = 20_000  # filtered HNSW searches over fewer chunks are done exa
 # "tell", "mention") frame a question the same way.
 _ASKING = ["whose", "could", "would", "say", "says", "said", "tell", "mention", "anything"]
 QUESTION_WORDS = frozenset(t for word in (*STOPWORDS_EN_PLUS, *_ASKING) for t in tokenize(word))
+# In a question, the kind of answer a "which"/"what" asks for ("on what day", "in which city",
+# "which cooperative body") and the light verb of "which officials took part", "what position
+# did they take": the documents state the day or the city, they rarely call it one. Only in a
+# question: in a statement "body" or "type" may be the topic ("type 2 diabetes").
+_FOCUS = re.compile(
+    r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?P<focus>days?|city|cities|organi[sz]ations?|bod(?:y|ies)|"
+    r"officials?|persons?|names?|positions?|kinds?|types?)\b",
+    re.IGNORECASE,
+)
+_LIGHT_VERBS = frozenset(tokenize("take takes took taking"))
+_QUESTION = re.compile(
+    r"\?\s*$|^\W*(?:who|whom|whose|what|which|when|where|why|how|did|does|do|is|are|was|were|"
+    r"has|have|had|can|could|will|would|should)\b",
+    re.IGNORECASE,
+)
 
 
 def content_terms(text: str) -> list[str]:
     """The tokens of a question that say what it is about."""
-    return [t for t in tokenize(text) if t not in QUESTION_WORDS]
+    if not _QUESTION.search(text):
+        return [t for t in tokenize(text) if t not in QUESTION_WORDS]
+    text = _FOCUS.sub(lambda m: m.group(0)[: m.start("focus") - m.start()], text)
+    return [t for t in tokenize(text) if t not in QUESTION_WORDS and t not in _LIGHT_VERBS]
 
 
 @dataclass(frozen=True)
