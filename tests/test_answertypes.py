@@ -16,6 +16,8 @@ def test_quantity_questions_need_the_figure_they_ask_for() -> None:
     assert uranium is not None and uranium.what == "figure for uranium"
     assert uranium.check("5,000 tonnes of uranium")
     assert not uranium.check("minerals deals worth $1.1 billion")
+    value = expected_answer("What was the total dollar value of the deals?")
+    assert value is not None and value.what == "figure" and value.check("deals worth $3.7 billion")
     worth = expected_answer("How much is that contract worth?")
     assert worth is not None and worth.what == "figure"
     assert worth.check("A $200 million contract") and not worth.check("a contract")
@@ -73,6 +75,8 @@ def test_which_office_holder_needs_a_name() -> None:
     assert not minister.check("Secretary Blinken visited Astana.")  # not the office asked about
     senator = expected_answer("Which senator submitted the resolution?")
     assert senator is not None and senator.check("Mr. DAINES (for himself) submitted")
+    special = expected_answer("Who was the U.S. special envoy at the session?")
+    assert special is not None and special.what == "name of the envoy"
     envoy = expected_answer("Who was the U.S. special representative who attended?")
     assert envoy is not None and envoy.what == "name of the special representative"
     official = expected_answer("Which U.S. official attended the ministerial?")

@@ -33,6 +33,12 @@ class Expected:
 _HOW_MANY = re.compile(r"\bhow many\s+(?P<rest>[^?.!]*)", re.IGNORECASE)
 # "how much uranium" names what is measured; "how much is …", "how much did …" do not.
 _HOW_MUCH = re.compile(r"\bhow much\b(?:\s+(?P<next>[a-z][\w-]*))?", re.IGNORECASE)
+# "What was the total dollar value of the deals?" asks "how much" in other words.
+_VALUE = re.compile(
+    r"\bwhat (?:is|was|were|are|will be) the (?:total |combined |overall )?(?:dollar )?"
+    r"(?:value|worth|amount|cost|price|sum)\b",
+    re.IGNORECASE,
+)
 _MONEY = frozenset(tokenize("dollar dollars money funding funds"))
 _NUMBER_WORDS = frozenset(
     tokenize(
@@ -81,6 +87,8 @@ def _quantity(question: str) -> Expected | None:
         measured = content_terms(after)
         if measured and not after[:1].isupper():
             return Expected(f"figure for {after}", _counts(measured[0]))
+        return Expected("figure", _any_figure)
+    if _VALUE.search(question):
         return Expected("figure", _any_figure)
     return None
 
@@ -165,7 +173,7 @@ _ASKED_OFFICE = (
     r"(?i:secretary of state|secretary|senator|foreign minister|minister|ambassador|envoy|"
     r"special representative|representative|spokesperson|president|official)"
 )
-_QUALIFIER = r"(?:(?:U\.S\.|US|American|[A-Z][a-z]+)\s+)?"
+_QUALIFIER = r"(?:(?:U\.S\.|US|American|[A-Z][a-z]+|(?i:special|deputy|senior|chief))\s+){0,2}?"
 _HOLDER = re.compile(
     rf"\b(?:(?i:which)\s+|(?i:who)\s+(?:was|is|were)\s+the\s+|(?i:name of the)\s+)"
     rf"{_QUALIFIER}(?P<office>{_ASKED_OFFICE})\b(?!s)"
