@@ -4,11 +4,13 @@ import pytest
 
 from c5qa.evaluation import KINDS, evaluate, first_relevant_rank, load_questions
 from c5qa.service import Service
-from tests.conftest import CORPUS, EVAL, HELDOUT, HELDOUT2, HELDOUT3
+from tests.conftest import CORPUS, EVAL, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4
 
 
 @pytest.mark.parametrize(
-    "path", [EVAL, HELDOUT, HELDOUT2, HELDOUT3], ids=["eval", "heldout", "heldout2", "heldout3"]
+    "path",
+    [EVAL, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4],
+    ids=["eval", "heldout", "heldout2", "heldout3", "heldout4"],
 )
 def test_eval_sets_are_well_formed(path: Path) -> None:
     questions = load_questions(path)
