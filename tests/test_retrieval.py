@@ -1,3 +1,5 @@
+import pytest
+
 from c5qa.retrieval import Filters
 from c5qa.service import Service
 from tests.conftest import KAZAKHSTAN, NEW_YORK
@@ -105,3 +107,20 @@ def test_question_words_do_not_steer_bm25(corpus_service: Service) -> None:
     asked = lexical_scores(store, Query("How has Afghanistan's place changed?", vector))
     bare = lexical_scores(store, Query("Afghanistan place changed", vector))
     assert (asked == bare).all()
+
+
+def test_a_year_the_question_names_lifts_that_years_documents(corpus_service: Service) -> None:
+    question = (
+        "What energy-sector priorities did the C5+1 ministers set out in their early-2020 "
+        "joint statement?"
+    )
+    flat = Service(corpus_service.settings.replace(year_boost=0.0), corpus_service.embedder)
+    before = flat.retrieve(question)
+    after = corpus_service.retrieve(question)
+    assert not any("renewable energy sources" in p.text for p in before)
+    assert any("renewable energy sources" in p.text for p in after)
+    lifted = {p.chunk_id: p.score for p in after}
+    for p in before:  # 2020's passages gain exactly the boost; the others keep their score
+        if p.chunk_id in lifted:
+            boost = corpus_service.settings.year_boost if p.date.startswith("2020") else 0.0
+            assert lifted[p.chunk_id] == pytest.approx(p.score + boost)

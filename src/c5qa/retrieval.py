@@ -18,6 +18,7 @@ from c5qa.documents import Document
 from c5qa.index import IndexStore
 from c5qa.lexical import tokenize
 
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 EXACT_FILTERED = 20_000  # filtered HNSW searches over fewer chunks are done exactly
 
 # How a question is asked, not what it is about: "how" and "has" match "discussed how to" and
@@ -160,6 +161,9 @@ class Retrieval:
     alpha: float = 0.5
     candidates: int = 50
     rrf_k: int = 60
+    # Added to the fused score of passages from a document dated in a year the question names:
+    # "in September 2022" is about 2022's meeting more than about another year's on the topic.
+    year_boost: float = 0.0
 
 
 def dense_search(
@@ -251,4 +255,12 @@ def search(
     ordered = sorted(ids)
     cosines = store.chunk_vectors(ordered) @ query.vector
     dense = dict(zip(ordered, map(float, cosines), strict=True))
-    return fuse(dense, {i: float(lexical[i]) for i in ordered}, how)[:k]
+    fused = fuse(dense, {i: float(lexical[i]) for i in ordered}, how)
+    years = set(_YEAR.findall(query.text))
+    if how.year_boost and years:
+        dated = {i: store.documents[store.chunks[i].source].date[:4] in years for i in ordered}
+        fused = sorted(
+            ((i, score + how.year_boost * dated[i]) for i, score in fused),
+            key=lambda item: (-item[1], item[0]),
+        )
+    return fused[:k]

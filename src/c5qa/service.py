@@ -219,6 +219,7 @@ class Service:
             mode=mode or self.settings.retrieval,
             fusion=self.settings.fusion,
             alpha=self.settings.fusion_alpha,
+            year_boost=self.settings.year_boost,
         )
         return [make_passage(store, i, s) for i, s in search(store, query, k, filters, how)]
 

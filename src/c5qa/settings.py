@@ -41,6 +41,8 @@ class Settings:
     retrieval: str = "hybrid"
     fusion: str = "convex"
     fusion_alpha: float = 0.4
+    # Added to the fused score of passages dated in a year the question names (hybrid only).
+    year_boost: float = 0.1
     # How much a follow-up question counts on its own against "previous question + question".
     followup_weight: float = 0.4
     answer_sentences: int = 5
