@@ -143,11 +143,11 @@ def test_answerable_paraphrase_is_not_refused_for_its_framing_words(
 
 
 def test_a_compound_counts_as_used_where_its_parts_are() -> None:
-    from c5qa.answer import _weighted_share
+    from c5qa.answer import weighted_share
 
     terms = {"5+1": 2.0, "meet": 1.0}
-    assert _weighted_share(terms, {"5", "1", "meet"}) == 1.0
-    assert _weighted_share(terms, {"5", "meet"}) == pytest.approx(1 / 3)
+    assert weighted_share(terms, {"5", "1", "meet"}) == 1.0
+    assert weighted_share(terms, {"5", "meet"}) == pytest.approx(1 / 3)
 
 
 def test_questions_about_change_read_oldest_first(corpus_service: Service) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 from c5qa.answertypes import expected_answer
 from c5qa.index import IndexStore
 from c5qa.lexical import PUNCTUATION, tokenize
-from c5qa.retrieval import Passage, content_terms
+from c5qa.retrieval import YEAR, Passage, content_terms
 
 ABSTAIN_TEXT = (
     "The corpus does not appear to answer this question. The closest material it holds is "
@@ -52,7 +52,6 @@ class Answer:
         }
 
 
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 CHANGE = re.compile(
     r"\b(chang\w*|differ\w*|compar\w*|evolv\w*|shift\w*|over time|since|still|anymore|"
     r"carr(y|ied) over|dropp\w*|kept|continu\w*|between \d{4} and \d{4}|from \d{4} to \d{4})\b",
@@ -116,7 +115,7 @@ def _used(term: str, tokens: Set[str]) -> bool:
     return len(parts) > 1 and all(p in tokens for p in parts)
 
 
-def _weighted_share(terms: dict[str, float], tokens: Set[str]) -> float:
+def weighted_share(terms: dict[str, float], tokens: Set[str]) -> float:
     total = sum(terms.values())
     return sum(w for t, w in terms.items() if _used(t, tokens)) / total if total else 0.0
 
@@ -139,7 +138,7 @@ def _candidates(
             seen.add(key)
             similarity = float(vector @ query)
             text = passage.text[start - passage.start : end - passage.start]
-            overlap = _weighted_share(terms, token_set(text))
+            overlap = weighted_share(terms, token_set(text))
             relevance = similarity + term_boost * overlap - _fragment_penalty(text)
             out.append(_Candidate(n, passage, start, end, similarity, relevance, vector))
     return out
@@ -218,7 +217,7 @@ def evidence(
     support = max((c.similarity for c in candidates), default=0.0)
     coverage = (
         max(
-            (_weighted_share(terms, token_set(f"{p.title} {p.text}")) for p in passages),
+            (weighted_share(terms, token_set(f"{p.title} {p.text}")) for p in passages),
             default=0.0,
         )
         if terms
@@ -257,7 +256,7 @@ def compose(
         # The first passage is in scope as a whole: the figure, date or name asked for often
         # sits in the sentence next to the one that matches the question best. A question that
         # names a year wants it from that year: Blinken in 2023 did not sign the 2015 text.
-        asked_years = set(_YEAR.findall(question))
+        asked_years = set(YEAR.findall(question))
         fitting = [
             c
             for c in candidates
@@ -266,7 +265,7 @@ def compose(
             and (
                 not asked_years
                 or c.passage.date[:4] in asked_years
-                or asked_years.intersection(_YEAR.findall(c.text))
+                or asked_years.intersection(YEAR.findall(c.text))
             )
         ]
         if not fitting:

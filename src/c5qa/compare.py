@@ -16,13 +16,13 @@ from c5qa.answer import (
     Answer,
     Citation,
     Policy,
-    _weighted_share,
     evidence,
     names,
     token_set,
+    weighted_share,
 )
 from c5qa.index import IndexStore
-from c5qa.retrieval import Filters, Passage, content_terms
+from c5qa.retrieval import YEAR, Filters, Passage, content_terms
 
 COMMENTARY = ("analysis",)  # document kinds that comment on others rather than speak for a period
 # A period's passages are judged against the question without its years, but still with the
@@ -99,7 +99,7 @@ def period_free(question: str) -> str:
 
 def years_in(question: str) -> list[Period]:
     """One period per year a question names ("between 2023 and 2025"), in order."""
-    return [Period(y, y, y) for y in sorted(set(re.findall(r"\b(?:19|20)\d{2}\b", question)))]
+    return [Period(y, y, y) for y in sorted(set(YEAR.findall(question)))]
 
 
 def periods_asked(question: str, store: IndexStore) -> list[Period]:
@@ -196,7 +196,7 @@ def find(
     weights = {n: store.lexical.idf(n) for n in names(question)}
     named = {n: w for n, w in weights.items() if w > math.log(2)}
     by_name = bool(named) and any(
-        _weighted_share(named, token_set(p.text)) >= NAMED_SHARE for p in passages
+        weighted_share(named, token_set(p.text)) >= NAMED_SHARE for p in passages
     )
     present = bool(passages) and (
         literal or (support >= policy.min_support and (coverage >= policy.min_coverage or by_name))

@@ -18,7 +18,7 @@ from c5qa.documents import Document
 from c5qa.index import IndexStore
 from c5qa.lexical import tokenize
 
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")  # a year as questions and documents write it
 EXACT_FILTERED = 20_000  # filtered HNSW searches over fewer chunks are done exactly
 
 # How a question is asked, not what it is about: "how" and "has" match "discussed how to" and
@@ -256,7 +256,7 @@ def search(
     cosines = store.chunk_vectors(ordered) @ query.vector
     dense = dict(zip(ordered, map(float, cosines), strict=True))
     fused = fuse(dense, {i: float(lexical[i]) for i in ordered}, how)
-    years = set(_YEAR.findall(query.text))
+    years = set(YEAR.findall(query.text))
     if how.year_boost and years:
         dated = {i: store.documents[store.chunks[i].source].date[:4] in years for i in ordered}
         fused = sorted(
