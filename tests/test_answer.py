@@ -127,6 +127,37 @@ def test_a_person_or_a_name_asked_for_must_be_in_the_passages(corpus_service: Se
     assert not answer.abstained and "Blinken" in answer.citations[0].text
 
 
+def test_a_question_whether_a_text_mentions_something_is_answered_by_the_mention(
+    corpus_service: Service,
+) -> None:
+    # The Syria clause is one of many in a long sentence: its similarity to the short question
+    # is low, but the passage names both the declaration and Syria.
+    answer = corpus_service.ask("Does the New York Declaration mention Syria at all?")
+    assert not answer.abstained and "Syria" in answer.citations[0].text
+    answer = corpus_service.ask("Does the New York Declaration mention the Abraham Accords?")
+    assert answer.abstained
+
+
+def test_a_quoted_document_the_corpus_does_not_hold_is_not_answered_from_another(
+    corpus_service: Service,
+) -> None:
+    # The Diplomat lists this fact sheet by title; its deals are not in the corpus.
+    answer = corpus_service.ask(
+        "List the deals in the 'Elevating U.S.-Uzbekistan Relations' fact sheet."
+    )
+    assert answer.abstained
+    assert answer.text.endswith("It does not hold “Elevating U.S.-Uzbekistan Relations” itself.")
+    from c5qa.answer import unheld_document
+
+    store = corpus_service.store()
+    held = "What does the 'A New Era in U.S.-Kazakhstan Relations' fact sheet say about Boeing?"
+    assert unheld_document(held, store) == ""
+    assert unheld_document("Is the 'Rogun Dam Financing' statement public?", store) == (
+        "Rogun Dam Financing"
+    )
+    assert unheld_document("What does 'zone of peace, trust, and cooperation' mean?", store) == ""
+
+
 def test_answerable_paraphrase_is_not_refused_for_its_framing_words(
     corpus_service: Service,
 ) -> None:

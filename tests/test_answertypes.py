@@ -1,4 +1,4 @@
-from c5qa.answertypes import expected_answer
+from c5qa.answertypes import absence_theme, expected_answer
 
 
 def test_quantity_questions_need_the_figure_they_ask_for() -> None:
@@ -93,3 +93,11 @@ def test_other_questions_ask_for_nothing_in_particular() -> None:
         "Who proposed the critical minerals dialogue?",
     ):
         assert expected_answer(question) is None, question
+
+
+def test_absence_theme() -> None:
+    assert absence_theme("Does the 2025 economic statement mention climate change?") == (
+        "climate change"
+    )
+    assert absence_theme("Did the 2023 declaration address water security?") == "water security"
+    assert absence_theme("What is the C5+1?") == ""

@@ -1,6 +1,6 @@
 import pytest
 
-from c5qa.compare import Period, absence_theme, parse_periods
+from c5qa.compare import Period, parse_periods
 from c5qa.service import Service
 from tests.conftest import NEW_YORK
 
@@ -20,14 +20,6 @@ def test_period_parsing_full_and_month_only_dates() -> None:
     for bad in ("2023-2015", "last year", "2023-13-99x"):
         with pytest.raises(ValueError):
             parse_periods(bad)
-
-
-def test_absence_theme() -> None:
-    assert absence_theme("Does the 2025 economic statement mention climate change?") == (
-        "climate change"
-    )
-    assert absence_theme("Did the 2023 declaration address water security?") == "water security"
-    assert absence_theme("What is the C5+1?") == ""
 
 
 def test_security_compare_cites_2023_and_states_the_summit_absence(

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from c5qa.answertypes import expected_answer
+from c5qa.answertypes import absence_theme, expected_answer
 from c5qa.index import IndexStore
 from c5qa.lexical import PUNCTUATION, tokenize
 from c5qa.retrieval import YEAR, Passage, content_terms
@@ -198,6 +198,30 @@ def unknown_names(question: str, store: IndexStore) -> list[str]:
     return unknown
 
 
+_DOCUMENT = (
+    r"(?:fact sheet|statement|declaration|article|analysis|resolution|readout|remarks|report)"
+)
+# A document named by its quoted title: "the 'Elevating U.S.-Uzbekistan Relations' fact sheet".
+_QUOTED_TITLE = re.compile(
+    rf"[\"“‘'](?P<before>[^\"”’']{{12,}})[\"”’']\s+{_DOCUMENT}"
+    rf"|\b(?:{_DOCUMENT}|titled|entitled|called)\s+[\"“‘'](?P<after>[^\"”’']{{12,}})[\"”’']",
+    re.IGNORECASE,
+)
+
+
+def unheld_document(question: str, store: IndexStore) -> str:
+    """The quoted title of a document the question asks about that no document in the corpus
+    has, or "": another text that only mentions it (an analysis listing the fact sheets) does
+    not answer for its contents. A quote counts as held when a title has 80 % of its words."""
+    titles = [set(tokenize(d.title)) for d in store.documents.values()]
+    for match in _QUOTED_TITLE.finditer(question):
+        quote = match.group("before") or match.group("after")
+        words = set(tokenize(quote))
+        if len(words) >= 2 and not any(len(words & t) >= 0.8 * len(words) for t in titles):
+            return quote
+    return ""
+
+
 def evidence(
     question: str,
     query: np.ndarray,
@@ -240,13 +264,21 @@ def compose(
 ) -> Answer:
     passages_t = tuple(passages)
     support, coverage, candidates = evidence(question, query, passages, store, policy.term_boost)
+    # "Does the declaration mention Syria?" is answered by the passage that names both,
+    # however unlike the question its sentences read, and the sentence that names it leads.
+    theme = absence_theme(question)
+    mentioned = coverage >= 1.0 and bool(theme)
     if (
         not candidates
-        or support < policy.min_support
+        or (support < policy.min_support and not mentioned)
         or coverage < policy.min_coverage
         or unknown_names(question, store)
     ):
         return Answer(question, ABSTAIN_TEXT, True, passages_t)
+    unheld = unheld_document(question, store)
+    if unheld:
+        text = f"{ABSTAIN_TEXT} It does not hold “{unheld}” itself."
+        return Answer(question, text, True, passages_t)
     top = max(c.relevance for c in candidates)
     floor = top - policy.margin
     chosen = _mmr(candidates, policy.max_sentences, floor=floor)
@@ -271,6 +303,10 @@ def compose(
         if not fitting:
             return Answer(question, f"{ABSTAIN_TEXT} It gives no {wanted.what}.", True, passages_t)
         lead = max(fitting, key=lambda c: c.relevance)
+        chosen = [lead, *(c for c in chosen if c is not lead)][: policy.max_sentences]
+    if lead is None and theme:
+        named = set(content_terms(theme))
+        lead = max(candidates, key=lambda c: (len(named & token_set(c.text)), c.relevance))
         chosen = [lead, *(c for c in chosen if c is not lead)][: policy.max_sentences]
     if about_change(question):  # a story over time reads oldest first, source by source
         ordered = sorted(chosen, key=lambda c: (c.passage.date or "9999", c.n, c.start))

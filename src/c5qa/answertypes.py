@@ -200,6 +200,20 @@ def _holder(question: str) -> Expected | None:
     return Expected(f"name of the {office}", _names_holder(office))
 
 
+_ABSENCE = re.compile(
+    r"^\s*(?:does|did|do|is|was|has|have)\b.*?\b(?:mention\w*|say anything about|say about|"
+    r"address\w*|refer\w* to|discuss\w*|talk about|include\w*|cover\w*)\s+(?P<theme>.+?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def absence_theme(question: str) -> str:
+    """The theme of a yes/no question about whether documents mention something, or "": such
+    a question is answered by the mention itself, wherever it stands and however it is worded."""
+    match = _ABSENCE.match(question)
+    return match.group("theme") if match else ""
+
+
 def expected_answer(question: str) -> Expected | None:
     """What a sentence must hold to answer the question, or None when the words do not say."""
     for kind in (_quantity, _speaker, _holder):

@@ -32,18 +32,6 @@ PRESENCE_COVERAGE = 0.15
 # Or the theme's names hold this share (idf-weighted) of one of the period's passages.
 NAMED_SHARE = 0.5
 
-_ABSENCE = re.compile(
-    r"^\s*(?:does|did|do|is|was|has|have)\b.*?\b(?:mention\w*|say anything about|say about|"
-    r"address\w*|refer\w* to|discuss\w*|talk about|include\w*|cover\w*)\s+(?P<theme>.+?)\s*\??\s*$",
-    re.IGNORECASE,
-)
-
-
-def absence_theme(question: str) -> str:
-    """The theme of a yes/no question about whether documents mention something, or ""."""
-    match = _ABSENCE.match(question)
-    return match.group("theme") if match else ""
-
 
 @dataclass(frozen=True)
 class Period:

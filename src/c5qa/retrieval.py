@@ -38,7 +38,7 @@ _FOCUS = re.compile(
     r"officials?|persons?|names?|positions?|kinds?|types?)\b",
     re.IGNORECASE,
 )
-_LIGHT_VERBS = frozenset(tokenize("take takes took taking"))
+_LIGHT_VERBS = frozenset(tokenize("take takes took taking get gets got getting go goes went"))
 _QUESTION = re.compile(
     r"\?\s*$|^\W*(?:who|whom|whose|what|which|when|where|why|how|did|does|do|is|are|was|were|"
     r"has|have|had|can|could|will|would|should)\b",

@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from c5qa.answer import Answer, Policy, about_change, compose
+from c5qa.answertypes import absence_theme
 from c5qa.chat import Message, previous_question
 from c5qa.compare import (
     COMMENTARY,
     PRESENCE_COVERAGE,
     Period,
-    absence_theme,
     compose_comparison,
     default_periods,
     find,
