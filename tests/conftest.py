@@ -20,7 +20,8 @@ EVAL = ROOT / "eval" / "questions.jsonl"
 HELDOUT = ROOT / "eval" / "heldout.jsonl"  # not tuned on
 HELDOUT2 = ROOT / "eval" / "heldout2.jsonl"  # written after the last tuning, never seen by it
 HELDOUT3 = ROOT / "eval" / "heldout3.jsonl"  # written without sight of the code, like the others
-HELDOUT4 = ROOT / "eval" / "heldout4.jsonl"  # the same, run once after the last rule
+HELDOUT4 = ROOT / "eval" / "heldout4.jsonl"  # the same; a development set after one run
+HELDOUT5 = ROOT / "eval" / "heldout5.jsonl"  # the same, run once after the last rule
 SHARED = ROOT.parent / "shared"
 
 KAZAKHSTAN = "2025-11-07_fact-sheet-a-new-era-in-us-kazakhstan-relations.txt"

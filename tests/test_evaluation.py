@@ -4,13 +4,13 @@ import pytest
 
 from c5qa.evaluation import KINDS, evaluate, first_relevant_rank, load_questions
 from c5qa.service import Service
-from tests.conftest import CORPUS, EVAL, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4
+from tests.conftest import CORPUS, EVAL, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5
 
 
 @pytest.mark.parametrize(
     "path",
-    [EVAL, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4],
-    ids=["eval", "heldout", "heldout2", "heldout3", "heldout4"],
+    [EVAL, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5],
+    ids=["eval", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"],
 )
 def test_eval_sets_are_well_formed(path: Path) -> None:
     questions = load_questions(path)
