@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from c5qa.answer import compose, evidence, unknown_names
+from c5qa.answertypes import absence_theme
 from c5qa.evaluation import evaluate, first_relevant_rank, load_questions
 from c5qa.service import Service
 from c5qa.settings import load_settings
@@ -53,20 +54,22 @@ def fusion(questions: list, base) -> None:
 
 @dataclass(frozen=True)
 class Rows:
-    """Per question: off-corpus or not, support, coverage, and whether it abstains whatever
-    the thresholds (unknown names, a missing figure, date or name)."""
+    """Per question: off-corpus or not, support, coverage, whether it abstains whatever the
+    thresholds (unknown names, a missing figure, date or name), and whether it asks if a text
+    mentions something that one passage holds whole (then support does not count)."""
 
     off: np.ndarray
     support: np.ndarray
     coverage: np.ndarray
     forced: np.ndarray
+    mentioned: np.ndarray
 
     def take(self, mask: np.ndarray) -> Rows:
-        return Rows(self.off[mask], self.support[mask], self.coverage[mask], self.forced[mask])
+        return Rows(*(column[mask] for column in dataclasses.astuple(self)))
 
     def rates(self, s: float, c: float) -> tuple[float, float]:
         """(off-corpus abstention, answerable abstention) under the rule compose applies."""
-        abstains = (self.support < s) | (self.coverage < c) | self.forced
+        abstains = ((self.support < s) & ~self.mentioned) | (self.coverage < c) | self.forced
         return float(abstains[self.off].mean()), float(abstains[~self.off].mean())
 
 
@@ -106,7 +109,8 @@ def abstention(sets: dict[str, list], base) -> None:
             unknown = unknown_names(q.question, store)
             forced = compose(q.question, query.vector, passages, store, unthresholded).abstained
             rank = first_relevant_rank(q, passages)
-            rows.append((q.kind == "offcorpus", support, coverage, forced))
+            mentioned = coverage >= 1.0 and bool(absence_theme(q.question))
+            rows.append((q.kind == "offcorpus", support, coverage, forced, mentioned))
             names.append(name)
             printed.append((q.kind == "offcorpus", support, coverage, unknown, forced, rank, q.id))
     for off, support, coverage, unknown, forced, rank, qid in sorted(

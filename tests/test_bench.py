@@ -65,10 +65,13 @@ def test_abstention_sweep_keeps_answerable_refusals_within_five_percent() -> Non
     support = np.array([0.7] * 19 + [0.3] + [0.35, 0.6, 0.9])
     coverage = np.array([0.8] * 19 + [0.9] + [0.9, 0.2, 0.9])
     forced = np.array([False] * 22 + [True])
-    rows = tune.Rows(off, support, coverage, forced)
+    rows = tune.Rows(off, support, coverage, forced, np.zeros(23, dtype=bool))
     (s, c), off_ok, wrong = tune.best_thresholds(rows)
     # Refusing the weak answerable one (1 of 20) is allowed; refusing more is not.
     assert wrong <= 0.05 and off_ok == 1.0
     assert 0.35 < s <= 0.6 and 0.2 < c <= 0.8
-    # The answerable rows alone: exactly the weak one abstains.
+    # The answerable rows alone: exactly the weak one abstains, unless it asks whether a text
+    # mentions something one passage holds whole.
     assert rows.take(~off).rates(s, c)[1] == 1 / 20
+    mentioned = np.array([False] * 19 + [True] + [False] * 3)
+    assert tune.Rows(off, support, coverage, forced, mentioned).rates(s, c)[1] == 0.0
