@@ -17,8 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from c5qa.answer import compose, evidence, unknown_names
-from c5qa.answertypes import absence_theme
+from c5qa.answer import compose, evidence, mention_answered, unknown_names
 from c5qa.evaluation import evaluate, first_relevant_rank, load_questions
 from c5qa.service import Service
 from c5qa.settings import load_settings
@@ -109,7 +108,7 @@ def abstention(sets: dict[str, list], base) -> None:
             unknown = unknown_names(q.question, store)
             forced = compose(q.question, query.vector, passages, store, unthresholded).abstained
             rank = first_relevant_rank(q, passages)
-            mentioned = coverage >= 1.0 and bool(absence_theme(q.question))
+            mentioned = mention_answered(q.question, coverage)
             rows.append((q.kind == "offcorpus", support, coverage, forced, mentioned))
             names.append(name)
             printed.append((q.kind == "offcorpus", support, coverage, unknown, forced, rank, q.id))

@@ -213,13 +213,20 @@ def unheld_document(question: str, store: IndexStore) -> str:
     """The quoted title of a document the question asks about that no document in the corpus
     has, or "": another text that only mentions it (an analysis listing the fact sheets) does
     not answer for its contents. A quote counts as held when a title has 80 % of its words."""
-    titles = [set(tokenize(d.title)) for d in store.documents.values()]
-    for match in _QUOTED_TITLE.finditer(question):
+    for match in _QUOTED_TITLE.finditer(question):  # titles are read only for such a question
         quote = match.group("before") or match.group("after")
         words = set(tokenize(quote))
-        if len(words) >= 2 and not any(len(words & t) >= 0.8 * len(words) for t in titles):
+        if len(words) >= 2 and not any(
+            len(words & token_set(d.title)) >= 0.8 * len(words) for d in store.documents.values()
+        ):
             return quote
     return ""
+
+
+def mention_answered(question: str, coverage: float) -> bool:
+    """ "Does the declaration mention Syria?" is answered by a passage that holds every term of
+    the question, however unlike the question its long sentences read."""
+    return coverage >= 1.0 and bool(absence_theme(question))
 
 
 def evidence(
@@ -264,13 +271,10 @@ def compose(
 ) -> Answer:
     passages_t = tuple(passages)
     support, coverage, candidates = evidence(question, query, passages, store, policy.term_boost)
-    # "Does the declaration mention Syria?" is answered by the passage that names both,
-    # however unlike the question its sentences read, and the sentence that names it leads.
     theme = absence_theme(question)
-    mentioned = coverage >= 1.0 and bool(theme)
     if (
         not candidates
-        or (support < policy.min_support and not mentioned)
+        or (support < policy.min_support and not mention_answered(question, coverage))
         or coverage < policy.min_coverage
         or unknown_names(question, store)
     ):
@@ -303,10 +307,10 @@ def compose(
         if not fitting:
             return Answer(question, f"{ABSTAIN_TEXT} It gives no {wanted.what}.", True, passages_t)
         lead = max(fitting, key=lambda c: c.relevance)
-        chosen = [lead, *(c for c in chosen if c is not lead)][: policy.max_sentences]
-    if lead is None and theme:
+    elif theme:  # the sentence that names what "does it mention …" asks about
         named = set(content_terms(theme))
         lead = max(candidates, key=lambda c: (len(named & token_set(c.text)), c.relevance))
+    if lead is not None:
         chosen = [lead, *(c for c in chosen if c is not lead)][: policy.max_sentences]
     if about_change(question):  # a story over time reads oldest first, source by source
         ordered = sorted(chosen, key=lambda c: (c.passage.date or "9999", c.n, c.start))

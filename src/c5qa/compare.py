@@ -94,8 +94,10 @@ def periods_asked(question: str, store: IndexStore) -> list[Period]:
     """The periods a question names: each year, and "the early years" as everything from the
     first dated document up to the first year named ("2015–2022" before "2023")."""
     periods = years_in(question)
+    if not (periods and _EARLY.search(question)):  # the documents are read only then
+        return periods
     dated = default_periods(store)
-    if periods and dated and _EARLY.search(question) and dated[0].start < periods[0].start:
+    if dated and dated[0].start < periods[0].start:
         first, last = dated[0].start, str(int(periods[0].start) - 1)
         periods.insert(0, Period(first if first == last else f"{first}–{last}", first, last))
     return periods
