@@ -31,6 +31,9 @@ COMMENTARY = ("analysis",)  # document kinds that comment on others rather than 
 PRESENCE_COVERAGE = 0.15
 # Or the theme's names hold this share (idf-weighted) of one of the period's passages.
 NAMED_SHARE = 0.5
+# A document's best passage joins a period's quotes ahead of another's second at this share
+# of the period's best score.
+SPREAD_FLOOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,21 @@ def compose_comparison(
             for c in commentary.citations[:2]
         )
     return Answer(question, "\n\n".join(lines), False, tuple(passages), tuple(citations))
+
+
+def spread(passages: list[Passage], n: int, floor: float = SPREAD_FLOOR) -> list[Passage]:
+    """The best passage of each document before any document's second: a period speaks
+    through all its documents, and two passages of one press release would crowd out the
+    founding declaration of the same years. A document whose best passage scores below
+    ``floor`` times the period's best is not about the theme and waits its turn by score."""
+    best = passages[0].score if passages else 0.0
+    seen: dict[str, int] = {}
+    turns = []
+    for rank, passage in enumerate(passages):
+        repeat = seen.get(passage.source, 0)
+        seen[passage.source] = repeat + 1
+        turns.append((repeat if passage.score >= floor * best else n, rank))
+    return [passages[rank] for _, rank in sorted(turns)[:n]]
 
 
 def find(

@@ -28,6 +28,7 @@ from c5qa.compare import (
     find,
     period_free,
     periods_asked,
+    spread,
 )
 from c5qa.embedding import Embedder
 from c5qa.index import (
@@ -322,7 +323,8 @@ class Service:
         )
         findings, answers = [], []
         for period in periods:
-            passages = self._passages(store, query, per_period, period.filters, mode)
+            candidates = self._passages(store, query, 3 * per_period, period.filters, mode)
+            passages = spread(candidates, per_period)
             # Judged on what was searched: the question without its years and words of change,
             # which no single period holds.
             findings.append(find(query.text, query.vector, passages, store, period, judging))
