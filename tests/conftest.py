@@ -22,6 +22,7 @@ HELDOUT2 = ROOT / "eval" / "heldout2.jsonl"  # written after the last tuning, ne
 HELDOUT3 = ROOT / "eval" / "heldout3.jsonl"  # written without sight of the code, like the others
 HELDOUT4 = ROOT / "eval" / "heldout4.jsonl"  # the same; a development set after one run
 HELDOUT5 = ROOT / "eval" / "heldout5.jsonl"  # the same, run once after the last rule
+HELDOUT6 = ROOT / "eval" / "heldout6.jsonl"  # compare questions, written the same way
 SHARED = ROOT.parent / "shared"
 
 KAZAKHSTAN = "2025-11-07_fact-sheet-a-new-era-in-us-kazakhstan-relations.txt"

@@ -5,7 +5,16 @@ import pytest
 from c5qa.answer import ABSTAIN_TEXT
 from c5qa.evaluation import load_questions
 from c5qa.service import Service
-from tests.conftest import EVAL, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, KAZAKHSTAN
+from tests.conftest import (
+    EVAL,
+    HELDOUT,
+    HELDOUT2,
+    HELDOUT3,
+    HELDOUT4,
+    HELDOUT5,
+    HELDOUT6,
+    KAZAKHSTAN,
+)
 
 MARKER = re.compile(r"\s*\[(\d+)\]")
 
@@ -28,7 +37,7 @@ def test_every_answer_sentence_is_quoted_verbatim_from_its_passage(
     answers (change and absence questions) add only period labels and absence statements."""
     for q in (
         q
-        for path in (EVAL, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5)
+        for path in (EVAL, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6)
         for q in load_questions(path)
     ):
         answer = corpus_service.ask(q.question, history=q.history)

@@ -4,7 +4,18 @@ import pytest
 
 from c5qa.evaluation import KINDS, evaluate, first_relevant_rank, load_questions
 from c5qa.service import Service
-from tests.conftest import CORPUS, EVAL, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5
+from tests.conftest import CORPUS, EVAL, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6
+
+
+def _check_questions(questions: list) -> None:
+    assert len({q.id for q in questions}) == len(questions)
+    for q in questions:
+        assert (q.kind == "offcorpus") == (not q.expect)
+        assert (q.kind == "followup") == bool(q.history)
+        # Every expected phrase is really in the documents it is expected from.
+        for source in q.sources:
+            text = (CORPUS / source).read_text(encoding="utf-8").lower()
+            assert any(phrase.lower() in text for phrase in q.expect), (q.id, source)
 
 
 @pytest.mark.parametrize(
@@ -16,14 +27,13 @@ def test_eval_sets_are_well_formed(path: Path) -> None:
     questions = load_questions(path)
     assert len(questions) >= 40
     assert {"fact", "offcorpus"} <= {q.kind for q in questions} <= set(KINDS)
-    assert len({q.id for q in questions}) == len(questions)
-    for q in questions:
-        assert (q.kind == "offcorpus") == (not q.expect)
-        assert (q.kind == "followup") == bool(q.history)
-        # Every expected phrase is really in the documents it is expected from.
-        for source in q.sources:
-            text = (CORPUS / source).read_text(encoding="utf-8").lower()
-            assert any(phrase.lower() in text for phrase in q.expect), (q.id, source)
+    _check_questions(questions)
+
+
+def test_the_compare_set_is_well_formed() -> None:
+    questions = load_questions(HELDOUT6)
+    assert len(questions) >= 20 and {q.kind for q in questions} == {"compare"}
+    _check_questions(questions)
 
 
 def test_metrics_on_a_slice_of_the_eval_set(corpus_service: Service) -> None:

@@ -31,8 +31,8 @@ COMMENTARY = ("analysis",)  # document kinds that comment on others rather than 
 PRESENCE_COVERAGE = 0.15
 # Or the theme's names hold this share (idf-weighted) of one of the period's passages.
 NAMED_SHARE = 0.5
-# A document's best passage joins a period's quotes ahead of another's second at this share
-# of the period's best score.
+# A further document's best passage joins a period's passages at this share of the period's
+# best score; below it, the document is not about the theme.
 SPREAD_FLOOR = 0.5
 
 
@@ -171,18 +171,17 @@ def compose_comparison(
 
 
 def spread(passages: list[Passage], n: int, floor: float = SPREAD_FLOOR) -> list[Passage]:
-    """The best passage of each document before any document's second: a period speaks
-    through all its documents, and two passages of one press release would crowd out the
-    founding declaration of the same years. A document whose best passage scores below
-    ``floor`` times the period's best is not about the theme and waits its turn by score."""
-    best = passages[0].score if passages else 0.0
-    seen: dict[str, int] = {}
-    turns = []
-    for rank, passage in enumerate(passages):
-        repeat = seen.get(passage.source, 0)
-        seen[passage.source] = repeat + 1
-        turns.append((repeat if passage.score >= floor * best else n, rank))
-    return [passages[rank] for _, rank in sorted(turns)[:n]]
+    """The ``n`` best passages, then the best passage of each further document that scores
+    at least ``floor`` times the period's best: a period speaks through all its documents,
+    and two passages of one press release must not hide the founding declaration of the
+    same years."""
+    chosen = passages[:n]
+    heard = {p.source for p in chosen}
+    for passage in passages[n:]:
+        if passage.source not in heard and passage.score >= floor * passages[0].score:
+            chosen.append(passage)
+            heard.add(passage.source)
+    return chosen
 
 
 def find(
