@@ -124,3 +124,12 @@ def test_a_year_the_question_names_lifts_that_years_documents(corpus_service: Se
         if p.chunk_id in lifted:
             boost = corpus_service.settings.year_boost if p.date.startswith("2020") else 0.0
             assert lifted[p.chunk_id] == pytest.approx(p.score + boost)
+
+
+def test_an_acronym_finds_the_passage_that_only_spells_it_out(corpus_service: Service) -> None:
+    """The 2019 ministerial writes "Trade and Investment Framework Agreement"; the 2020
+    statements define it as TIFA. Before, BM25 found no 2019 passage for "TIFA"."""
+    passages = corpus_service.retrieve("TIFA", mode="bm25")
+    spelled = [p for p in passages if p.source.startswith("2019-09-24")]
+    assert spelled and "TIFA" not in spelled[0].text
+    assert "Trade and Investment Framework Agreement" in spelled[0].text

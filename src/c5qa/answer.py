@@ -107,6 +107,13 @@ def token_set(text: str) -> frozenset[str]:
     return frozenset(tokenize(text))
 
 
+def terms_of(store: IndexStore, text: str) -> frozenset[str]:
+    """A text's terms as a question's are matched against them: a long form the corpus
+    defines an acronym for counts as that acronym ("Trade and Investment Framework Agreement"
+    answers "TIFA")."""
+    return store.acronyms.expand(text, token_set(text))
+
+
 def _used(term: str, tokens: Set[str]) -> bool:
     """Whether a text uses a term; "5+1" counts as used where its parts are ("5 + 1")."""
     if term in tokens:
@@ -138,7 +145,7 @@ def _candidates(
             seen.add(key)
             similarity = float(vector @ query)
             text = passage.text[start - passage.start : end - passage.start]
-            overlap = weighted_share(terms, token_set(text))
+            overlap = weighted_share(terms, terms_of(store, text))
             relevance = similarity + term_boost * overlap - _fragment_penalty(text)
             out.append(_Candidate(n, passage, start, end, similarity, relevance, vector))
     return out
@@ -248,7 +255,7 @@ def evidence(
     support = max((c.similarity for c in candidates), default=0.0)
     coverage = (
         max(
-            (weighted_share(terms, token_set(f"{p.title} {p.text}")) for p in passages),
+            (weighted_share(terms, terms_of(store, f"{p.title} {p.text}")) for p in passages),
             default=0.0,
         )
         if terms
@@ -309,7 +316,7 @@ def compose(
         lead = max(fitting, key=lambda c: c.relevance)
     elif theme:  # the sentence that names what "does it mention …" asks about
         named = set(content_terms(theme))
-        lead = max(candidates, key=lambda c: (len(named & token_set(c.text)), c.relevance))
+        lead = max(candidates, key=lambda c: (len(named & terms_of(store, c.text)), c.relevance))
     if lead is not None:
         chosen = [lead, *(c for c in chosen if c is not lead)][: policy.max_sentences]
     if about_change(question):  # a story over time reads oldest first, source by source

@@ -18,7 +18,7 @@ from c5qa.answer import (
     Policy,
     evidence,
     names,
-    token_set,
+    terms_of,
     weighted_share,
 )
 from c5qa.index import IndexStore
@@ -196,14 +196,14 @@ def find(
     # Present by meaning, or lexically: every content word of the theme in one passage. An
     # absence is only claimed when neither finds anything.
     terms = set(content_terms(question))
-    literal = bool(terms) and any(terms <= token_set(p.text) for p in passages)
+    literal = bool(terms) and any(terms <= terms_of(store, p.text) for p in passages)
     # Or by its names: "Afghanistan's place in the C5+1 agenda" is about Afghanistan, and a
     # period whose passages name it addresses it, in whatever words ("place", "agenda").
     # A name most passages use ("C5+1": idf below log 2) names nothing in particular.
     weights = {n: store.lexical.idf(n) for n in names(question)}
     named = {n: w for n, w in weights.items() if w > math.log(2)}
     by_name = bool(named) and any(
-        weighted_share(named, token_set(p.text)) >= NAMED_SHARE for p in passages
+        weighted_share(named, terms_of(store, p.text)) >= NAMED_SHARE for p in passages
     )
     present = bool(passages) and (
         literal or (support >= policy.min_support and (coverage >= policy.min_coverage or by_name))

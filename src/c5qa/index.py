@@ -38,6 +38,7 @@ from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from c5qa import segments
+from c5qa.acronyms import Acronyms
 from c5qa.chunking import Chunk, chunk_document
 from c5qa.documents import Document, DocumentError, discover, file_sha256, load_document
 from c5qa.embedding import Embedder, resolve_model
@@ -126,9 +127,11 @@ class IndexStore:
     lexical: LexicalIndex
     sentences: list[RowFile]  # per segment, read on demand
     ranges: dict[str, tuple[int, int]] = field(init=False)  # source → its chunk id range
+    acronyms: Acronyms = field(init=False)  # the ones the documents define
 
     def __post_init__(self) -> None:
         self.ranges = self.chunks.ranges()
+        self.acronyms = Acronyms.of(self.documents.values())
 
     def chunk_sentence_vectors(self, chunk_id: int) -> np.ndarray:
         columns = self.chunks.columns

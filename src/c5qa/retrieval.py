@@ -198,6 +198,9 @@ def lexical_scores(store: IndexStore, query: Query, filters: Filters | None = No
     question's own terms join at a lower weight, so the new question's terms stay decisive."""
     tokens = content_terms(query.text)
     scores = store.lexical.scores(tokens)
+    for token in store.acronyms.asked(query.text):
+        if token in tokens:
+            scores = scores + _spelled_out(store, token, scores.shape[0])
     if query.context and query.weight < 1:
         extra = [t for t in content_terms(query.context) if t not in set(tokens)]
         scores = scores + (1 - query.weight) * store.lexical.scores(extra)
@@ -206,6 +209,19 @@ def lexical_scores(store: IndexStore, query: Query, filters: Filters | None = No
         mask[allowed_ids(store, filters)] = True
         scores = np.where(mask, scores, 0.0)
     return scores
+
+
+def _spelled_out(store: IndexStore, token: str, n: int) -> np.ndarray:
+    """What an acronym's long form adds where a chunk spells it out and uses the acronym
+    less: "TIFA" finds the statement that only writes "Trade and Investment Framework
+    Agreement". The long form counts at the mean BM25 weight of its words, one term among the
+    question's."""
+    parts = [store.lexical.scores([word]) for word in sorted(store.acronyms.words(token))]
+    extra = np.zeros(n)
+    for i in np.flatnonzero(np.all([part > 0 for part in parts], axis=0)):
+        if store.acronyms.spells(token, store.chunks[int(i)].text):
+            extra[i] = sum(float(part[i]) for part in parts) / len(parts)
+    return np.maximum(extra - store.lexical.scores([token]), 0.0)
 
 
 def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
