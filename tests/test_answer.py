@@ -197,6 +197,10 @@ def test_questions_about_change_read_oldest_first(corpus_service: Service) -> No
 
     assert about_change("How did security cooperation change between 2023 and 2025?")
     assert not about_change("Which firm will upgrade the air traffic system?")
+    assert about_change("Trace how the counterterrorism agenda developed from 2015 to 2023")
+    assert about_change("Did critical minerals only show up in 2023?")
+    # The noun is a theme, not a question of change.
+    assert not about_change("What did the 2023 declaration say about economic development?")
     answer = corpus_service.ask("How has cooperation on Afghanistan changed over time?")
     dates = [answer.passages[c.n - 1].date for c in answer.citations]
     assert dates == sorted(dates)

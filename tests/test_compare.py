@@ -78,9 +78,13 @@ def test_periods_are_searched_without_the_years_and_the_words_of_change(
         "How has the C5+1 trade agenda evolved from the TIFA focus of 2019-2020 to the 2023 summit?"
     )
     assert "Trade and Investment Framework Agreement" in answer.passages[0].text
-    # 2019 writes the agreement out in full, which the question's "TIFA" now finds: the
-    # period is quoted, not declared silent.
-    assert answer.text.startswith("**2019:** •")
+    # 2019 writes the agreement out in full, which the question's "TIFA" now finds: 2019 is
+    # quoted, not passed over; "2019-2020" is one span.
+    first = answer.text.split("\n\n")[0]
+    assert first.startswith("**2019–2020:** **2019 Joint Statement on the Fourth C5+1")
+    assert "Trade and Investment Framework Agreement as platforms" in first
+    alone = corpus_service.compare("TIFA", [Period("2019", "2019", "2019")])
+    assert alone.text.startswith("**2019:** • Develop regional trade")
 
 
 def test_the_early_years_are_a_period_before_the_first_year_named(
@@ -126,3 +130,27 @@ def test_a_period_hears_each_relevant_document_beside_its_best_passages() -> Non
     assert spread(ranked, 1) == [ranked[0], ranked[2]]
     assert spread(ranked, 9) == ranked
     assert spread([], 3) == []
+
+
+def test_a_span_of_years_is_one_period_and_a_dated_event_stands_for_its_year(
+    corpus_service: Service,
+) -> None:
+    from c5qa.compare import period_free, years_in
+
+    assert [p.label for p in years_in("in the early years (2015–2022), or only in 2023?")] == [
+        "2015–2022",
+        "2023",
+    ]
+    assert [p.label for p in years_in("between 2023 and 2025")] == ["2023", "2025"]
+    question = (
+        "How did C5+1 clean energy commitments develop between the 2015 Samarkand declaration "
+        "and the 2023 New York Declaration?"
+    )
+    # Each period's search keeps the theme, not the other period's name for itself.
+    assert period_free(question) == "How did C5+1 clean energy commitments between the and the ?"
+    assert period_free("from the April 2021 ministerial to the 2023 leaders' summit") == (
+        "from the to the"
+    )
+    answer = corpus_service.ask(question)
+    assert answer.text.startswith("**2015:** Join efforts in addressing climate change by ")
+    assert "increase clean energy production" in answer.text.split("**2023:**")[1]

@@ -54,7 +54,10 @@ class Answer:
 
 CHANGE = re.compile(
     r"\b(chang\w*|differ\w*|compar\w*|evolv\w*|shift\w*|over time|since|still|anymore|"
-    r"carr(y|ied) over|dropp\w*|kept|continu\w*|between \d{4} and \d{4}|from \d{4} to \d{4})\b",
+    r"carr(y|ied) over|dropp\w*|kept|continu\w*|between \d{4} and \d{4}|from \d{4} to \d{4}|"
+    # the verb, not "economic development"; "new by 2023", "first appear", "show up"
+    r"develop(s|ed|ing)?|trac(e|ed|ing)|new (by|in)|first appear\w*|show(s|ed)? up|"
+    r"st(ay|ayed|ays) the same)\b",
     re.IGNORECASE,
 )
 

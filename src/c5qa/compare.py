@@ -79,18 +79,42 @@ _EARLY = re.compile(
 )
 
 
+# A dated event that stands for its period: "the 2015 Samarkand declaration", "the November
+# 2025 Washington summit", "the 2023 leaders' summit", "the April 2021 ministerial".
+_EVENT = re.compile(
+    r"\b(?:(?i:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\s+)?(?:19|20)\d{2}\b(?:\s+(?:[A-Z][\w.’'-]*|(?i:leaders)[’']?))*\s+"
+    r"(?i:declarations?|joint statements?|statements?|summits?|ministerials?|meetings?|"
+    r"sessions?|readouts?|remarks|resolutions?|fact sheets?|documents?|texts?)\b"
+)
+# "2015–2022", "2019-2020": one span of years, not two years to set side by side.
+_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*[–—-]\s*((?:19|20)\d{2})\b")
+
+
 def period_free(question: str) -> str:
-    """The question without its years and its words of change, for searching within periods.
-    The period filters already do the years' work, and left in they pull the passages that
-    themselves compare those years (an analysis weighing "2023" against "2025") ahead of the
-    passages about the theme."""
-    text = re.sub(r"\b(?:19|20)\d{2}s?\b", " ", _EARLY.sub(" ", question))
+    """The question without its years, the dated events that stand for them and its words of
+    change, for searching within periods. The period filters already do the years' work, and
+    left in they pull the passages that themselves compare those years (an analysis weighing
+    "2023" against "2025") ahead of the passages about the theme; a period's own event name
+    ("the 2023 New York Declaration") is missing from every other period."""
+    text = _EVENT.sub(" ", _EARLY.sub(" ", question))
+    text = re.sub(r"\b(?:19|20)\d{2}s?\b", " ", text)
     return " ".join(CHANGE.sub(" ", text).split())
 
 
 def years_in(question: str) -> list[Period]:
-    """One period per year a question names ("between 2023 and 2025"), in order."""
-    return [Period(y, y, y) for y in sorted(set(YEAR.findall(question)))]
+    """The periods a question names, in order: one per year ("between 2023 and 2025"), one
+    per span ("the early years (2015–2022)")."""
+    periods = {}
+    for match in _SPAN.finditer(question):
+        first, last = sorted(match.groups())
+        if first < last:
+            periods[first] = Period(f"{first}–{last}", first, last)
+    spanned = " ".join(YEAR.findall(" ".join(m.group(0) for m in _SPAN.finditer(question))))
+    for year in YEAR.findall(question):
+        if year not in spanned:
+            periods.setdefault(year, Period(year, year, year))
+    return [periods[start] for start in sorted(periods)]
 
 
 def periods_asked(question: str, store: IndexStore) -> list[Period]:
