@@ -17,12 +17,16 @@ from c5qa.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 EVAL = ROOT / "eval" / "questions.jsonl"
-HELDOUT = ROOT / "eval" / "heldout.jsonl"  # not tuned on
-HELDOUT2 = ROOT / "eval" / "heldout2.jsonl"  # written after the last tuning, never seen by it
-HELDOUT3 = ROOT / "eval" / "heldout3.jsonl"  # written without sight of the code, like the others
-HELDOUT4 = ROOT / "eval" / "heldout4.jsonl"  # the same; a development set after one run
-HELDOUT5 = ROOT / "eval" / "heldout5.jsonl"  # the same, run once after the last rule
-HELDOUT6 = ROOT / "eval" / "heldout6.jsonl"  # compare questions, written the same way
+# Question sets besides EVAL, each written from the corpus alone without sight of the code:
+# heldout (not tuned on), heldout2 (after the last tuning), heldout3 and heldout4 (development
+# sets after one run), heldout5 (run once after the last rule) hold fact and off-corpus
+# questions; heldout6 (a development set after one run) and heldout7 (run once after the last
+# compare rule) hold compare questions.
+MIXED_SETS = {
+    name: ROOT / "eval" / f"{name}.jsonl"
+    for name in ("heldout", *(f"heldout{n}" for n in range(2, 6)))
+}
+COMPARE_SETS = {name: ROOT / "eval" / f"{name}.jsonl" for name in ("heldout6", "heldout7")}
 SHARED = ROOT.parent / "shared"
 
 KAZAKHSTAN = "2025-11-07_fact-sheet-a-new-era-in-us-kazakhstan-relations.txt"

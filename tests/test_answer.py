@@ -5,16 +5,7 @@ import pytest
 from c5qa.answer import ABSTAIN_TEXT
 from c5qa.evaluation import load_questions
 from c5qa.service import Service
-from tests.conftest import (
-    EVAL,
-    HELDOUT,
-    HELDOUT2,
-    HELDOUT3,
-    HELDOUT4,
-    HELDOUT5,
-    HELDOUT6,
-    KAZAKHSTAN,
-)
+from tests.conftest import COMPARE_SETS, EVAL, KAZAKHSTAN, MIXED_SETS
 
 MARKER = re.compile(r"\s*\[(\d+)\]")
 
@@ -37,7 +28,7 @@ def test_every_answer_sentence_is_quoted_verbatim_from_its_passage(
     answers (change and absence questions) add only period labels and absence statements."""
     for q in (
         q
-        for path in (EVAL, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6)
+        for path in (EVAL, *MIXED_SETS.values(), *COMPARE_SETS.values())
         for q in load_questions(path)
     ):
         answer = corpus_service.ask(q.question, history=q.history)

@@ -154,3 +154,30 @@ def test_a_span_of_years_is_one_period_and_a_dated_event_stands_for_its_year(
     answer = corpus_service.ask(question)
     assert answer.text.startswith("**2015:** Join efforts in addressing climate change by ")
     assert "increase clean energy production" in answer.text.split("**2023:**")[1]
+
+
+def test_a_name_the_corpus_never_uses_does_not_silence_the_periods_it_does_not_concern(
+    corpus_service: Service,
+) -> None:
+    """The corpus spells out "Build Back Better World" and never writes "B3W": a plain question
+    about B3W is refused, but 2023's PGI is still quoted side by side."""
+    answer = corpus_service.ask(
+        "From B3W in 2021 to PGI in 2023 to TRIPP in 2025: how did the US-branded "
+        "infrastructure and connectivity initiatives offered to Central Asia shift?"
+    )
+    in_2023 = answer.text.split("**2023:**")[1].split("\n\n")[0]
+    assert "Partnership for Global Infrastructure and Investment" in in_2023
+    assert corpus_service.ask("What was B3W?").abstained
+
+
+def test_periods_all_silent_and_no_commentary_are_an_abstention(corpus_service: Service) -> None:
+    from c5qa.answer import ABSTAIN_TEXT
+
+    answer = corpus_service.compare(
+        "plov recipes", [Period("2019", "2019", "2019"), Period("2021", "2021", "2021")]
+    )
+    assert answer.abstained and not answer.citations
+    first, *periods = answer.text.split("\n\n")
+    assert first == ABSTAIN_TEXT
+    assert [p.split(":**")[0] for p in periods] == ["**2019", "**2021"]
+    assert all("no passage in the period's documents addresses this" in p for p in periods)

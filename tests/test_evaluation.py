@@ -4,7 +4,7 @@ import pytest
 
 from c5qa.evaluation import KINDS, evaluate, first_relevant_rank, load_questions
 from c5qa.service import Service
-from tests.conftest import CORPUS, EVAL, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6
+from tests.conftest import COMPARE_SETS, CORPUS, EVAL, MIXED_SETS
 
 
 def _check_questions(questions: list) -> None:
@@ -20,8 +20,8 @@ def _check_questions(questions: list) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [EVAL, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5],
-    ids=["eval", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"],
+    [EVAL, *MIXED_SETS.values()],
+    ids=["eval", *MIXED_SETS],
 )
 def test_eval_sets_are_well_formed(path: Path) -> None:
     questions = load_questions(path)
@@ -30,8 +30,9 @@ def test_eval_sets_are_well_formed(path: Path) -> None:
     _check_questions(questions)
 
 
-def test_the_compare_set_is_well_formed() -> None:
-    questions = load_questions(HELDOUT6)
+@pytest.mark.parametrize("path", COMPARE_SETS.values(), ids=COMPARE_SETS.keys())
+def test_the_compare_sets_are_well_formed(path: Path) -> None:
+    questions = load_questions(path)
     assert len(questions) >= 20 and {q.kind for q in questions} == {"compare"}
     _check_questions(questions)
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from c5qa.answer import (
+    ABSTAIN_TEXT,
     CHANGE,
     Answer,
     Citation,
@@ -191,7 +192,15 @@ def compose_comparison(
             Citation(c.n + offset, c.source, c.start, c.end, c.text, c.score)
             for c in commentary.citations[:2]
         )
-    return Answer(question, "\n\n".join(lines), False, tuple(passages), tuple(citations))
+    if not citations and not absence:  # every period silent and no commentary: say so first
+        lines.insert(0, ABSTAIN_TEXT)
+    return Answer(
+        question,
+        "\n\n".join(lines),
+        not citations and not absence,
+        tuple(passages),
+        tuple(citations),
+    )
 
 
 def spread(passages: list[Passage], n: int, floor: float = SPREAD_FLOOR) -> list[Passage]:

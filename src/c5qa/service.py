@@ -315,11 +315,16 @@ class Service:
         store = self.store()
         about = theme or question
         per_period = max(3, -(-(k or self.settings.k) // len(periods)))
+        # The question's own checks (a name the corpus never uses) judge the whole question;
+        # one period, or the commentary, may still address it: "from B3W in 2021 to PGI in
+        # 2023" is answered for 2023.
         quoting = dataclasses.replace(
-            self.policy, min_support=0.0, min_coverage=0.0, answer_types=False
+            self.policy, min_support=0.0, min_coverage=0.0, question_checks=False
         )
         judging = dataclasses.replace(
-            self.policy, min_coverage=min(self.policy.min_coverage, PRESENCE_COVERAGE)
+            self.policy,
+            min_coverage=min(self.policy.min_coverage, PRESENCE_COVERAGE),
+            question_checks=False,
         )
         findings, answers = [], []
         for period in periods:
