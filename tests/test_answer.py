@@ -190,6 +190,8 @@ def test_questions_about_change_read_oldest_first(corpus_service: Service) -> No
     assert not about_change("Which firm will upgrade the air traffic system?")
     assert about_change("Trace how the counterterrorism agenda developed from 2015 to 2023")
     assert about_change("Did critical minerals only show up in 2023?")
+    assert about_change("Between the Sept 2019 ministerial and the 2020 meetings, how was TIFA?")
+    assert not about_change("What was signed between Kazakhstan and the US in 2023?")
     # The noun is a theme, not a question of change.
     assert not about_change("What did the 2023 declaration say about economic development?")
     answer = corpus_service.ask("How has cooperation on Afghanistan changed over time?")

@@ -151,6 +151,7 @@ def test_a_span_of_years_is_one_period_and_a_dated_event_stands_for_its_year(
     assert period_free("from the April 2021 ministerial to the 2023 leaders' summit") == (
         "from the to the"
     )
+    assert period_free("TIFA in Sept. 2019 and in 2020") == "TIFA in and in"
     answer = corpus_service.ask(question)
     assert answer.text.startswith("**2015:** Join efforts in addressing climate change by ")
     assert "increase clean energy production" in answer.text.split("**2023:**")[1]

@@ -62,9 +62,16 @@ CHANGE = re.compile(
 )
 
 
+# Two dated things set side by side: "between the Sept 2019 ministerial and the 2020 meetings".
+_BETWEEN_DATES = re.compile(
+    r"\bbetween\b[^?.;]{0,40}?\b\d{4}\b[^?.;]{0,40}?\band\b[^?.;]{0,40}?\b\d{4}\b",
+    re.IGNORECASE,
+)
+
+
 def about_change(question: str) -> bool:
     """Whether a question asks how something developed over time."""
-    return bool(CHANGE.search(question))
+    return bool(CHANGE.search(question) or _BETWEEN_DATES.search(question))
 
 
 @dataclass(frozen=True)

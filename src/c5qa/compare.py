@@ -82,9 +82,12 @@ _EARLY = re.compile(
 
 # A dated event that stands for its period: "the 2015 Samarkand declaration", "the November
 # 2025 Washington summit", "the 2023 leaders' summit", "the April 2021 ministerial".
+_MONTH = (
+    r"(?i:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
+)
 _EVENT = re.compile(
-    r"\b(?:(?i:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December)\s+)?(?:19|20)\d{2}\b(?:\s+(?:[A-Z][\w.’'-]*|(?i:leaders)[’']?))*\s+"
+    rf"\b(?:{_MONTH}\s+)?(?:19|20)\d{{2}}\b(?:\s+(?:[A-Z][\w.’'-]*|(?i:leaders)[’']?))*\s+"
     r"(?i:declarations?|joint statements?|statements?|summits?|ministerials?|meetings?|"
     r"sessions?|readouts?|remarks|resolutions?|fact sheets?|documents?|texts?)\b"
 )
@@ -99,7 +102,7 @@ def period_free(question: str) -> str:
     "2023" against "2025") ahead of the passages about the theme; a period's own event name
     ("the 2023 New York Declaration") is missing from every other period."""
     text = _EVENT.sub(" ", _EARLY.sub(" ", question))
-    text = re.sub(r"\b(?:19|20)\d{2}s?\b", " ", text)
+    text = re.sub(rf"\b(?:{_MONTH}\s+)?(?:19|20)\d{{2}}s?\b", " ", text)
     return " ".join(CHANGE.sub(" ", text).split())
 
 
