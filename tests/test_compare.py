@@ -168,7 +168,12 @@ def test_a_name_the_corpus_never_uses_does_not_silence_the_periods_it_does_not_c
     )
     in_2023 = answer.text.split("**2023:**")[1].split("\n\n")[0]
     assert "Partnership for Global Infrastructure and Investment" in in_2023
+    assert answer.text.endswith("*The documents never use “B3W” or “US-branded”.*")
     assert corpus_service.ask("What was B3W?").abstained
+    # A question about something no document names is still refused, commentary and all.
+    nato = corpus_service.ask("How did NATO's role in Central Asia change between 2015 and 2023?")
+    assert nato.abstained and not nato.citations
+    assert nato.text.endswith("*The documents never use “NATO”.*")
 
 
 def test_periods_all_silent_and_no_commentary_are_an_abstention(corpus_service: Service) -> None:

@@ -20,9 +20,11 @@ from c5qa.answer import (
     evidence,
     names,
     terms_of,
+    unknown_names,
     weighted_share,
 )
 from c5qa.index import IndexStore
+from c5qa.lexical import PUNCTUATION
 from c5qa.retrieval import YEAR, Filters, Passage, content_terms
 
 COMMENTARY = ("analysis",)  # document kinds that comment on others rather than speak for a period
@@ -149,6 +151,7 @@ def compose_comparison(
     answers: list[Answer],
     commentary: Answer | None = None,
     absence: bool = False,
+    unused: list[str] | None = None,
 ) -> Answer:
     """Side by side: per period the best quoted sentences, or a plain statement of absence
     with the closest near-miss and its score."""
@@ -195,6 +198,8 @@ def compose_comparison(
             Citation(c.n + offset, c.source, c.start, c.end, c.text, c.score)
             for c in commentary.citations[:2]
         )
+    if unused:
+        lines.append(f"*The documents never use {' or '.join(f'“{w}”' for w in unused)}.*")
     if not citations and not absence:  # every period silent and no commentary: say so first
         lines.insert(0, ABSTAIN_TEXT)
     return Answer(
@@ -204,6 +209,15 @@ def compose_comparison(
         tuple(passages),
         tuple(citations),
     )
+
+
+def unused_names(question: str, store: IndexStore) -> list[str]:
+    """The question's names that no document uses, as the question writes them ("B3W")."""
+    unknown = set(unknown_names(question, store))
+    if not unknown:
+        return []
+    words = (re.sub(r"['’]s$", "", word.strip(PUNCTUATION)) for word in question.split())
+    return list(dict.fromkeys(w for w in words if unknown.intersection(content_terms(w))))
 
 
 def spread(passages: list[Passage], n: int, floor: float = SPREAD_FLOOR) -> list[Passage]:

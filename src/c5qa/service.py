@@ -29,6 +29,7 @@ from c5qa.compare import (
     period_free,
     periods_asked,
     spread,
+    unused_names,
 )
 from c5qa.embedding import Embedder
 from c5qa.index import (
@@ -315,16 +316,15 @@ class Service:
         store = self.store()
         about = theme or question
         per_period = max(3, -(-(k or self.settings.k) // len(periods)))
-        # The question's own checks (a name the corpus never uses) judge the whole question;
-        # one period, or the commentary, may still address it: "from B3W in 2021 to PGI in
-        # 2023" is answered for 2023.
+        # find() judges each period; a name the corpus never uses is reported once, not
+        # allowed to silence the periods the rest of the question concerns: "from B3W in 2021
+        # to PGI in 2023" is answered for 2023. The commentary still answers only a question
+        # whose names the corpus uses.
         quoting = dataclasses.replace(
             self.policy, min_support=0.0, min_coverage=0.0, question_checks=False
         )
         judging = dataclasses.replace(
-            self.policy,
-            min_coverage=min(self.policy.min_coverage, PRESENCE_COVERAGE),
-            question_checks=False,
+            self.policy, min_coverage=min(self.policy.min_coverage, PRESENCE_COVERAGE)
         )
         findings, answers = [], []
         for period in periods:
@@ -338,7 +338,9 @@ class Service:
         across = across or query
         commentary_passages = self._passages(store, across, 2, Filters(kinds=COMMENTARY), mode)
         commentary = compose(about, across.vector, commentary_passages, store, judging)
-        return compose_comparison(question, findings, answers, commentary, absence=bool(theme))
+        return compose_comparison(
+            question, findings, answers, commentary, bool(theme), unused_names(about, store)
+        )
 
     def themes(self, themes: tuple[tuple[str, str], ...] = DEFAULT_THEMES) -> ThemeMap:
         """The theme map of the current generation, computed once per generation and themes."""
