@@ -44,6 +44,7 @@ eval: install
 	$(VENV)/bin/c5qa eval eval/heldout5.jsonl --modes hybrid
 	$(VENV)/bin/c5qa eval eval/heldout6.jsonl --modes hybrid
 	$(VENV)/bin/c5qa eval eval/heldout7.jsonl --modes hybrid
+	$(VENV)/bin/c5qa eval eval/heldout8.jsonl --modes hybrid
 
 bench: install
 	$(VENV)/bin/c5qa index

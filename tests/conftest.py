@@ -20,13 +20,15 @@ EVAL = ROOT / "eval" / "questions.jsonl"
 # Question sets besides EVAL, each written from the corpus alone without sight of the code:
 # heldout (not tuned on), heldout2 (after the last tuning), heldout3 and heldout4 (development
 # sets after one run), heldout5 (run once after the last rule) hold fact and off-corpus
-# questions; heldout6 (a development set after one run) and heldout7 (run once after the last
-# compare rule) hold compare questions.
+# questions; heldout6, heldout7 and heldout8 hold questions of change over time, answerable
+# (6, 7) or not (8); each became a development set after its first run.
 MIXED_SETS = {
     name: ROOT / "eval" / f"{name}.jsonl"
     for name in ("heldout", *(f"heldout{n}" for n in range(2, 6)))
 }
-COMPARE_SETS = {name: ROOT / "eval" / f"{name}.jsonl" for name in ("heldout6", "heldout7")}
+COMPARE_SETS = {
+    name: ROOT / "eval" / f"{name}.jsonl" for name in ("heldout6", "heldout7", "heldout8")
+}
 SHARED = ROOT.parent / "shared"
 
 KAZAKHSTAN = "2025-11-07_fact-sheet-a-new-era-in-us-kazakhstan-relations.txt"

@@ -157,23 +157,18 @@ def test_a_span_of_years_is_one_period_and_a_dated_event_stands_for_its_year(
     assert "increase clean energy production" in answer.text.split("**2023:**")[1]
 
 
-def test_a_name_the_corpus_never_uses_does_not_silence_the_periods_it_does_not_concern(
+def test_a_name_the_corpus_never_uses_is_named_when_a_comparison_is_refused(
     corpus_service: Service,
 ) -> None:
-    """The corpus spells out "Build Back Better World" and never writes "B3W": a plain question
-    about B3W is refused, but 2023's PGI is still quoted side by side."""
-    answer = corpus_service.ask(
-        "From B3W in 2021 to PGI in 2023 to TRIPP in 2025: how did the US-branded "
-        "infrastructure and connectivity initiatives offered to Central Asia shift?"
-    )
-    in_2023 = answer.text.split("**2023:**")[1].split("\n\n")[0]
-    assert "Partnership for Global Infrastructure and Investment" in in_2023
-    assert answer.text.endswith("*The documents never use “B3W” or “US-branded”.*")
-    assert corpus_service.ask("What was B3W?").abstained
-    # A question about something no document names is still refused, commentary and all.
-    nato = corpus_service.ask("How did NATO's role in Central Asia change between 2015 and 2023?")
-    assert nato.abstained and not nato.citations
-    assert nato.text.endswith("*The documents never use “NATO”.*")
+    """The corpus never writes "Rogun" or "NATO": no period answers for them, and the refusal
+    says which name it could not find."""
+    for question, name in [
+        ("How did U.S. support for the Rogun dam change between 2020 and 2023?", "Rogun"),
+        ("How did NATO's role in Central Asia change between 2015 and 2023?", "NATO"),
+    ]:
+        answer = corpus_service.ask(question)
+        assert answer.abstained and not answer.citations
+        assert answer.text.endswith(f"*The documents never use “{name}”.*")
 
 
 def test_periods_all_silent_and_no_commentary_are_an_abstention(corpus_service: Service) -> None:

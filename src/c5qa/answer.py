@@ -83,9 +83,7 @@ class Policy:
     min_coverage: float = 0.30  # idf-weighted share of question terms found: below, abstain
     margin: float = 0.15  # keep sentences within this of the best one
     term_boost: float = 0.3  # weight of question-term overlap in a sentence's relevance
-    # What the question itself demands: a figure for "how many", a date for "when", names
-    # and documents the corpus holds. Off where find() has already judged a period's passages.
-    question_checks: bool = True
+    answer_types: bool = True  # "how many", "when": a sentence must hold a figure, a date
 
 
 @dataclass(frozen=True)
@@ -295,17 +293,17 @@ def compose(
         not candidates
         or (support < policy.min_support and not mention_answered(question, coverage))
         or coverage < policy.min_coverage
-        or (policy.question_checks and unknown_names(question, store))
+        or unknown_names(question, store)
     ):
         return Answer(question, ABSTAIN_TEXT, True, passages_t)
-    unheld = unheld_document(question, store) if policy.question_checks else ""
+    unheld = unheld_document(question, store)
     if unheld:
         text = f"{ABSTAIN_TEXT} It does not hold “{unheld}” itself."
         return Answer(question, text, True, passages_t)
     top = max(c.relevance for c in candidates)
     floor = top - policy.margin
     chosen = _mmr(candidates, policy.max_sentences, floor=floor)
-    wanted = expected_answer(question) if policy.question_checks else None
+    wanted = expected_answer(question) if policy.answer_types else None
     lead = None  # the sentence that gives what the question asks for, if it asks for something
     if wanted is not None:
         # The first passage is in scope as a whole: the figure, date or name asked for often

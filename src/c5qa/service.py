@@ -316,12 +316,8 @@ class Service:
         store = self.store()
         about = theme or question
         per_period = max(3, -(-(k or self.settings.k) // len(periods)))
-        # find() judges each period; a name the corpus never uses is reported once, not
-        # allowed to silence the periods the rest of the question concerns: "from B3W in 2021
-        # to PGI in 2023" is answered for 2023. The commentary still answers only a question
-        # whose names the corpus uses.
         quoting = dataclasses.replace(
-            self.policy, min_support=0.0, min_coverage=0.0, question_checks=False
+            self.policy, min_support=0.0, min_coverage=0.0, answer_types=False
         )
         judging = dataclasses.replace(
             self.policy, min_coverage=min(self.policy.min_coverage, PRESENCE_COVERAGE)
