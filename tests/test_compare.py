@@ -135,13 +135,14 @@ def test_a_period_hears_each_relevant_document_beside_its_best_passages() -> Non
 def test_a_span_of_years_is_one_period_and_a_dated_event_stands_for_its_year(
     corpus_service: Service,
 ) -> None:
-    from c5qa.compare import period_free, years_in
+    from c5qa.compare import period_free, side_by_side, years_in
 
     assert [p.label for p in years_in("in the early years (2015–2022), or only in 2023?")] == [
         "2015–2022",
         "2023",
     ]
     assert [p.label for p in years_in("between 2023 and 2025")] == ["2023", "2025"]
+    assert years_in("in 2023-2023") == [Period("2023", "2023", "2023")]
     question = (
         "How did C5+1 clean energy commitments develop between the 2015 Samarkand declaration "
         "and the 2023 New York Declaration?"
@@ -152,6 +153,9 @@ def test_a_span_of_years_is_one_period_and_a_dated_event_stands_for_its_year(
         "from the to the"
     )
     assert period_free("TIFA in Sept. 2019 and in 2020") == "TIFA in and in"
+    store = corpus_service.store()
+    assert [p.label for p in side_by_side(question, store)] == ["2015", "2023"]
+    assert side_by_side("What did the 2023 declaration say about energy?", store) == []
     answer = corpus_service.ask(question)
     assert answer.text.startswith("**2015:** Join efforts in addressing climate change by ")
     assert "increase clean energy production" in answer.text.split("**2023:**")[1]

@@ -17,12 +17,14 @@ from c5qa.answer import (
     Answer,
     Citation,
     Policy,
+    about_change,
     evidence,
     names,
     terms_of,
     unknown_names,
     weighted_share,
 )
+from c5qa.answertypes import absence_theme
 from c5qa.index import IndexStore
 from c5qa.lexical import PUNCTUATION
 from c5qa.retrieval import YEAR, Filters, Passage, content_terms
@@ -111,12 +113,12 @@ def period_free(question: str) -> str:
 def years_in(question: str) -> list[Period]:
     """The periods a question names, in order: one per year ("between 2023 and 2025"), one
     per span ("the early years (2015–2022)")."""
-    periods = {}
-    for match in _SPAN.finditer(question):
-        first, last = sorted(match.groups())
-        if first < last:
-            periods[first] = Period(f"{first}–{last}", first, last)
-    spanned = " ".join(YEAR.findall(" ".join(m.group(0) for m in _SPAN.finditer(question))))
+    spans = [sorted(match.groups()) for match in _SPAN.finditer(question)]
+    periods = {
+        first: Period(f"{first}–{last}" if first < last else first, first, last)
+        for first, last in spans
+    }
+    spanned = {year for span in spans for year in span}
     for year in YEAR.findall(question):
         if year not in spanned:
             periods.setdefault(year, Period(year, year, year))
@@ -134,6 +136,16 @@ def periods_asked(question: str, store: IndexStore) -> list[Period]:
         first, last = dated[0].start, str(int(periods[0].start) - 1)
         periods.insert(0, Period(first if first == last else f"{first}–{last}", first, last))
     return periods
+
+
+def side_by_side(question: str, store: IndexStore) -> list[Period]:
+    """The periods a question is answered over, side by side, or [] for a plain answer: a
+    question of change that names two periods, or "Does the 2025 statement mention climate
+    change?"."""
+    periods = periods_asked(question, store)
+    if (periods and absence_theme(question)) or (about_change(question) and len(periods) >= 2):
+        return periods
+    return []
 
 
 @dataclass(frozen=True)
@@ -200,15 +212,10 @@ def compose_comparison(
         )
     if unused:
         lines.append(f"*The documents never use {' or '.join(f'“{w}”' for w in unused)}.*")
-    if not citations and not absence:  # every period silent and no commentary: say so first
+    refused = not citations and not absence  # every period silent and no commentary
+    if refused:
         lines.insert(0, ABSTAIN_TEXT)
-    return Answer(
-        question,
-        "\n\n".join(lines),
-        not citations and not absence,
-        tuple(passages),
-        tuple(citations),
-    )
+    return Answer(question, "\n\n".join(lines), refused, tuple(passages), tuple(citations))
 
 
 def unused_names(question: str, store: IndexStore) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from c5qa.answer import Answer, Policy, about_change, compose
+from c5qa.answer import Answer, Policy, compose
 from c5qa.answertypes import absence_theme
 from c5qa.chat import Message, previous_question
 from c5qa.compare import (
@@ -27,7 +27,7 @@ from c5qa.compare import (
     default_periods,
     find,
     period_free,
-    periods_asked,
+    side_by_side,
     spread,
     unused_names,
 )
@@ -273,14 +273,14 @@ class Service:
         if not any(ch.isalnum() for ch in question):
             return Answer(question, NOTHING_TO_SEARCH, True, ())
         store = self.store()
-        years = periods_asked(question, store) if filters is None else []
+        periods = side_by_side(question, store) if filters is None else []
         theme = absence_theme(question)
-        if theme and years:  # "Does the 2025 statement mention climate change?"
-            return self._compare(question, self._query(theme, ()), years, k, mode, theme=theme)
-        if about_change(question) and len(years) >= 2:
+        if periods and theme:  # "Does the 2025 statement mention climate change?"
+            return self._compare(question, self._query(theme, ()), periods, k, mode, theme=theme)
+        if periods:
             within = self._query(period_free(question), history)
             whole = self._query(question, history)
-            return self._compare(question, within, years, k, mode, across=whole)
+            return self._compare(question, within, periods, k, mode, across=whole)
         query = self._query(question, history)
         passages = self._passages(store, query, k or self.settings.k, filters, mode)
         return compose(question, query.vector, passages, store, self.policy)
