@@ -3,6 +3,8 @@
     python bench/tune.py fusion      # dense/BM25/hybrid, convex alpha and RRF, follow-up weight
     python bench/tune.py abstention  # support/coverage of every question, and the best thresholds
     python bench/tune.py abstention --questions eval/questions.jsonl eval/heldout.jsonl  # pooled
+    python bench/tune.py presence --questions eval/heldout6.jsonl eval/heldout8.jsonl
+        # questions answered side by side: how the periods judged present score
 
 Uses the index in the configured index_dir (run `c5qa index` first).
 """
@@ -18,7 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from c5qa.answer import compose, evidence, mention_answered, unknown_names
-from c5qa.evaluation import evaluate, first_relevant_rank, load_questions
+from c5qa.answertypes import absence_theme
+from c5qa.compare import period_free, side_by_side
+from c5qa.evaluation import evaluate, first_relevant_rank, is_relevant, load_questions
 from c5qa.service import Service
 from c5qa.settings import load_settings
 
@@ -100,8 +104,8 @@ def abstention(sets: dict[str, list], base) -> None:
     unthresholded = dataclasses.replace(service.policy, min_support=0.0, min_coverage=0.0)
     rows, names, printed = [], [], []
     for name, questions in sets.items():
-        # Compare questions never abstain as a whole: each period says what it holds or lacks.
-        for q in (q for q in questions if q.kind != "compare"):
+        # A question answered side by side is judged period by period (see presence below).
+        for q in (q for q in questions if not side_by_side(q.question, store)):
             query = service._query(q.question, q.history)
             passages = service._passages(store, query, base.k, None)  # the query encoded once
             support, coverage, _ = evidence(q.question, query.vector, passages, store)
@@ -139,14 +143,51 @@ def abstention(sets: dict[str, list], base) -> None:
     print(f"best: {_describe(chosen)} -> off-corpus {off_ok:.3f}, answerable {wrong:.3f} abstain")
 
 
+def presence(sets: dict[str, list], base) -> None:
+    """For questions answered side by side: how many periods holding a relevant passage are
+    judged present, how many periods of off-corpus questions are (each should be silent), and
+    the support and coverage of both, to show whether a threshold could part them."""
+    service = Service(base)
+    store = service.store()
+    found: dict[str, list[tuple[bool, float, float]]] = {"relevant": [], "off-corpus": []}
+    for questions in sets.values():
+        for q in questions:
+            periods = side_by_side(q.question, store)
+            if not periods:
+                continue
+            theme = absence_theme(q.question)
+            query = (
+                service._query(theme, ())
+                if theme
+                else service._query(period_free(q.question), q.history)
+            )
+            for f in service._findings(store, query, periods, None, None):
+                if q.kind == "offcorpus":
+                    found["off-corpus"].append((f.present, f.support, f.coverage))
+                elif any(is_relevant(q, p) for p in f.passages):
+                    found["relevant"].append((f.present, f.support, f.coverage))
+    for kind, rows in found.items():
+        present = [(s, c) for judged, s, c in rows if judged]
+        line = f"{kind} periods: {len(present)} of {len(rows)} judged present"
+        if present:
+            supports, coverages = zip(*present, strict=True)
+            line += (
+                f"; of those, support {min(supports):.2f}-{max(supports):.2f}, "
+                f"coverage {min(coverages):.2f}-{max(coverages):.2f}"
+            )
+        print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["fusion", "abstention"])
+    parser.add_argument("what", choices=["fusion", "abstention", "presence"])
     parser.add_argument("--questions", type=Path, nargs="+", default=[Path("eval/questions.jsonl")])
     args = parser.parse_args()
     sets = {path.stem: load_questions(path) for path in args.questions}
     if args.what == "fusion":
         fusion([q for questions in sets.values() for q in questions], load_settings())
+    elif args.what == "presence":
+        presence(sets, load_settings())
     else:
         abstention(sets, load_settings())
 

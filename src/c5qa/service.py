@@ -22,6 +22,7 @@ from c5qa.chat import Message, previous_question
 from c5qa.compare import (
     COMMENTARY,
     PRESENCE_COVERAGE,
+    Finding,
     Period,
     compose_comparison,
     default_periods,
@@ -315,28 +316,44 @@ class Service:
         periods against each other and so is found by the whole question, years included."""
         store = self.store()
         about = theme or question
-        per_period = max(3, -(-(k or self.settings.k) // len(periods)))
         quoting = dataclasses.replace(
             self.policy, min_support=0.0, min_coverage=0.0, answer_types=False
         )
-        judging = dataclasses.replace(
-            self.policy, min_coverage=min(self.policy.min_coverage, PRESENCE_COVERAGE)
-        )
-        findings, answers = [], []
-        for period in periods:
-            candidates = self._passages(store, query, 3 * per_period, period.filters, mode)
-            passages = spread(candidates, per_period)
-            # Judged on what was searched: the question without its years and words of change,
-            # which no single period holds.
-            findings.append(find(query.text, query.vector, passages, store, period, judging))
-            # Presence is decided by find(); the quotes are the period's best sentences.
-            answers.append(compose(about, query.vector, passages, store, quoting))
+        findings = self._findings(store, query, periods, k, mode)
+        # Presence is decided by find(); the quotes are the period's best sentences.
+        answers = [compose(about, query.vector, list(f.passages), store, quoting) for f in findings]
+        judging = self._judging()
         across = across or query
         commentary_passages = self._passages(store, across, 2, Filters(kinds=COMMENTARY), mode)
         commentary = compose(about, across.vector, commentary_passages, store, judging)
         return compose_comparison(
             question, findings, answers, commentary, bool(theme), unused_names(about, store)
         )
+
+    def _judging(self) -> Policy:
+        return dataclasses.replace(
+            self.policy, min_coverage=min(self.policy.min_coverage, PRESENCE_COVERAGE)
+        )
+
+    def _findings(
+        self,
+        store: IndexStore,
+        query: Query,
+        periods: list[Period],
+        k: int | None,
+        mode: str | None,
+    ) -> list[Finding]:
+        """Each period's passages and whether they address ``query``, judged on what was
+        searched: the question without its years and words of change, which no single
+        period holds."""
+        per_period = max(3, -(-(k or self.settings.k) // len(periods)))
+        judging = self._judging()
+        findings = []
+        for period in periods:
+            candidates = self._passages(store, query, 3 * per_period, period.filters, mode)
+            passages = spread(candidates, per_period)
+            findings.append(find(query.text, query.vector, passages, store, period, judging))
+        return findings
 
     def themes(self, themes: tuple[tuple[str, str], ...] = DEFAULT_THEMES) -> ThemeMap:
         """The theme map of the current generation, computed once per generation and themes."""
