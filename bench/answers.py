@@ -53,7 +53,7 @@ def answer_all(sets: list[Path]) -> list[dict]:
         batch.write("".join(json.dumps(item) + "\n" for item in items))
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "c5qa.cli", "ask", "--json", "--batch", batch.name],
+            [sys.executable, "-m", "c5qa", "ask", "--json", "--batch", batch.name],
             capture_output=True,
             text=True,
             check=True,

@@ -12,8 +12,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from c5qa.evaluation import evaluate, load_questions
-from c5qa.service import Service
+from c5qa.app.service import Service
+from c5qa.measure.evaluation import evaluate, load_questions
 from c5qa.settings import load_settings
 
 

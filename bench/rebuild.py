@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from c5qa.beir import load_beir
-from c5qa.index import open_index
-from c5qa.service import Service
+from c5qa.app.service import Service
+from c5qa.index.store import open_index
+from c5qa.measure.beir import load_beir
 from c5qa.settings import load_settings
 
 

@@ -28,14 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
-from c5qa.beir import load_beir
-from c5qa.chunking import chunk_document
-from c5qa.documents import Document
-from c5qa.index import FORMAT_VERSION, _write_generation, current_generation, lexical_text
-from c5qa.lexical import LexicalIndex, chunk_tokens
-from c5qa.retrieval import dense_search
-from c5qa.segments import Entry
-from c5qa.service import Service
+from c5qa.app.service import Service
+from c5qa.index.lexical import LexicalIndex, chunk_tokens
+from c5qa.index.segments import Entry
+from c5qa.index.store import FORMAT_VERSION, _write_generation, current_generation, lexical_text
+from c5qa.ingest.chunking import chunk_document
+from c5qa.ingest.documents import Document
+from c5qa.measure.beir import load_beir
+from c5qa.retrieve.search import dense_search
 from c5qa.settings import load_settings
 
 DIM = 384

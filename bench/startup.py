@@ -21,7 +21,7 @@ QUESTION = "Which firm will upgrade Kazakhstan's air traffic management system?"
 def once(root: Path) -> float:
     from gradio_client import Client
 
-    from c5qa.loadtest import free_port
+    from c5qa.measure.loadtest import free_port
 
     port = free_port()
     env = {**os.environ, "C5QA_PORT": str(port)}
@@ -51,7 +51,7 @@ def once(root: Path) -> float:
 def noop_index(root: Path) -> float:
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "c5qa.cli", "index"],
+        [sys.executable, "-m", "c5qa", "index"],
         cwd=root,
         check=True,
         stdout=subprocess.DEVNULL,

@@ -13,10 +13,10 @@ import argparse
 import statistics
 import time
 
-from c5qa.compare import parse_periods
-from c5qa.service import Service
+from c5qa.answer.compare import parse_periods
+from c5qa.answer.themes import DEFAULT_THEMES
+from c5qa.app.service import Service
 from c5qa.settings import load_settings
-from c5qa.themes import DEFAULT_THEMES
 
 
 def main() -> None:

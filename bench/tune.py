@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from c5qa.answer import compose, evidence, mention_answered, unknown_names
-from c5qa.answertypes import absence_theme
-from c5qa.compare import period_free, side_by_side
-from c5qa.evaluation import evaluate, first_relevant_rank, is_relevant, load_questions
-from c5qa.service import Service
+from c5qa.answer.compare import period_free, side_by_side
+from c5qa.answer.expected import absence_theme
+from c5qa.answer.plain import compose, evidence, mention_answered, unknown_names
+from c5qa.app.service import Service
+from c5qa.measure.evaluation import evaluate, first_relevant_rank, is_relevant, load_questions
 from c5qa.settings import load_settings
 
 

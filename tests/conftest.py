@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from c5qa.embedding import Embedder
-from c5qa.service import Service
+from c5qa.app.service import Service
+from c5qa.index.embedding import Embedder
 from c5qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

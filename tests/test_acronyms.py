@@ -1,6 +1,6 @@
-from c5qa.acronyms import Acronyms, definitions, long_form
-from c5qa.documents import Document
-from c5qa.lexical import tokenize
+from c5qa.index.lexical import tokenize
+from c5qa.ingest.acronyms import Acronyms, definitions, long_form
+from c5qa.ingest.documents import Document
 
 
 def test_definitions_are_read_where_the_words_spell_the_acronym() -> None:

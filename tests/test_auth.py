@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from c5qa.auth import authenticator, hash_password, load_users, secrets, verify
+from c5qa.app.auth import authenticator, hash_password, load_users, secrets, verify
+from c5qa.faces.ui import check_exposure
 from c5qa.settings import Settings
-from c5qa.ui import check_exposure
 
 
 def test_scrypt_hashes_verify_and_differ_per_salt() -> None:
@@ -82,7 +82,7 @@ def test_secrets_and_refusals_never_reach_the_log(
 
 def test_passwd_command_prints_a_verifiable_line() -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "c5qa.cli", "passwd", "ann"],
+        [sys.executable, "-m", "c5qa", "passwd", "ann"],
         input="a-long-password\n",
         capture_output=True,
         text=True,
@@ -92,7 +92,7 @@ def test_passwd_command_prints_a_verifiable_line() -> None:
     assert user == "ann" and verify(stored, "a-long-password")
     assert "a-long-password" not in run.stdout + run.stderr
     short = subprocess.run(
-        [sys.executable, "-m", "c5qa.cli", "passwd", "ann"],
+        [sys.executable, "-m", "c5qa", "passwd", "ann"],
         input="short\n",
         capture_output=True,
         text=True,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from c5qa.beir import BeirDataset, load_beir, ndcg_at_k, recall_at_k
+from c5qa.measure.beir import BeirDataset, load_beir, ndcg_at_k, recall_at_k
 from tests.conftest import shared_path
 
 CORPUS = [

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from c5qa.embedding import Embedder
-from c5qa.loadtest import free_port
-from c5qa.service import Service
+from c5qa.app.service import Service
+from c5qa.faces.ui import build_app
+from c5qa.index.embedding import Embedder
+from c5qa.measure.loadtest import free_port
 from c5qa.settings import Settings
-from c5qa.ui import build_app
 from tests.conftest import CORPUS, KAZAKHSTAN, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -3,8 +3,8 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from c5qa.chunking import chunk_document, split_sentences
-from c5qa.documents import Document, load_document
+from c5qa.ingest.chunking import chunk_document, split_sentences
+from c5qa.ingest.documents import Document, load_document
 from tests.conftest import CORPUS, KAZAKHSTAN, NEW_YORK
 
 # Text built from pieces that stress sentence splitting: abbreviations, blank lines, odd spaces.

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from c5qa.cli import main
-from c5qa.service import Service
+from c5qa.app.service import Service
+from c5qa.faces.cli import main
 from tests.conftest import BAD_QUESTIONS, KAZAKHSTAN, ROOT
 
 INDEX_KEYS = {
@@ -199,7 +199,7 @@ def test_bad_questions_get_replies_not_errors(
 def test_serve_refuses_an_exposed_address_without_auth(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("C5QA_")}
     run = subprocess.run(
-        [sys.executable, "-m", "c5qa.cli", "serve", "--host", "0.0.0.0", "--port", "1"],
+        [sys.executable, "-m", "c5qa", "serve", "--host", "0.0.0.0", "--port", "1"],
         capture_output=True,
         text=True,
         env=env,
@@ -213,7 +213,7 @@ def test_serve_refuses_an_exposed_address_without_auth(tmp_path: Path) -> None:
         "really meant"
     ]
     bad_file = subprocess.run(
-        [sys.executable, "-m", "c5qa.cli", "serve", "--host", "0.0.0.0", "--port", "1"],
+        [sys.executable, "-m", "c5qa", "serve", "--host", "0.0.0.0", "--port", "1"],
         capture_output=True,
         text=True,
         env={**env, "C5QA_AUTH_FILE": str(tmp_path / "absent")},

@@ -1,8 +1,8 @@
 import pytest
 
-from c5qa.compare import Period, parse_periods, spread
-from c5qa.retrieval import Passage
-from c5qa.service import Service
+from c5qa.answer.compare import Period, parse_periods, spread
+from c5qa.app.service import Service
+from c5qa.retrieve.search import Passage
 from tests.conftest import NEW_YORK
 
 
@@ -13,7 +13,7 @@ def test_period_parsing_full_and_month_only_dates() -> None:
         Period("2025-11-07", "2025-11-07", "2025-11-07"),
         Period("2025-11", "2025-11", "2025-11"),
     ]
-    from c5qa.documents import Document
+    from c5qa.ingest.documents import Document
 
     month_only = Document(source="d.txt", text="x", title="d", date="2025-11")
     assert Period("2025", "2025", "2025").filters.admits(month_only)
@@ -68,7 +68,7 @@ def test_periods_are_searched_without_the_years_and_the_words_of_change(
     """Within a period, its year is already a filter; left in the query, the years pulled
     passages that themselves weigh one year against another ahead of the passages on the
     theme. The commentary still sees the whole question."""
-    from c5qa.compare import period_free
+    from c5qa.answer.compare import period_free
 
     assert (
         period_free("How has the C5+1 trade agenda evolved from the TIFA focus of 2019-2020?")
@@ -90,7 +90,7 @@ def test_periods_are_searched_without_the_years_and_the_words_of_change(
 def test_the_early_years_are_a_period_before_the_first_year_named(
     corpus_service: Service,
 ) -> None:
-    from c5qa.compare import period_free, periods_asked
+    from c5qa.answer.compare import period_free, periods_asked
 
     store = corpus_service.store()
     question = "How has Afghanistan's place shifted from the early years through 2023 to 2025?"
@@ -135,7 +135,7 @@ def test_a_period_hears_each_relevant_document_beside_its_best_passages() -> Non
 def test_a_span_of_years_is_one_period_and_a_dated_event_stands_for_its_year(
     corpus_service: Service,
 ) -> None:
-    from c5qa.compare import period_free, side_by_side, years_in
+    from c5qa.answer.compare import period_free, side_by_side, years_in
 
     assert [p.label for p in years_in("in the early years (2015–2022), or only in 2023?")] == [
         "2015–2022",
@@ -176,7 +176,7 @@ def test_a_name_the_corpus_never_uses_is_named_when_a_comparison_is_refused(
 
 
 def test_periods_all_silent_and_no_commentary_are_an_abstention(corpus_service: Service) -> None:
-    from c5qa.answer import ABSTAIN_TEXT
+    from c5qa.answer.plain import ABSTAIN_TEXT
 
     answer = corpus_service.compare(
         "plov recipes", [Period("2019", "2019", "2019"), Period("2021", "2021", "2021")]

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 
-from c5qa.documents import (
+from c5qa.ingest.documents import (
     DocumentError,
     decode_text,
     discover,

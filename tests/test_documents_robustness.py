@@ -23,7 +23,13 @@ from fpdf import FPDF
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from c5qa.documents import SUPPORTED_SUFFIXES, Document, DocumentError, discover, load_document
+from c5qa.ingest.documents import (
+    SUPPORTED_SUFFIXES,
+    Document,
+    DocumentError,
+    discover,
+    load_document,
+)
 from tests.conftest import ROOT, SHARED, shared_path
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -423,7 +429,7 @@ def test_index_run_over_every_sample_and_junk_reports_each_failure(tmp_path: Pat
     expected["huge-200mb.txt"] = "too large"
     run = subprocess.run(
         [
-            *(sys.executable, "-m", "c5qa.cli", "index", "--json"),
+            *(sys.executable, "-m", "c5qa", "index", "--json"),
             *("--corpus", str(corpus), "--index", str(tmp_path / "index")),
         ],
         capture_output=True,

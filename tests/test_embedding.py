@@ -1,6 +1,6 @@
 import numpy as np
 
-from c5qa.embedding import BUNDLED_MODEL, Embedder, resolve_model
+from c5qa.index.embedding import BUNDLED_MODEL, Embedder, resolve_model
 
 
 def test_bundled_model_is_the_default(embedder: Embedder) -> None:

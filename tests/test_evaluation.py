@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from c5qa.evaluation import KINDS, evaluate, first_relevant_rank, load_questions
-from c5qa.service import Service
+from c5qa.app.service import Service
+from c5qa.measure.evaluation import KINDS, evaluate, first_relevant_rank, load_questions
 from tests.conftest import COMPARE_SETS, CORPUS, EVAL, MIXED_SETS
 
 

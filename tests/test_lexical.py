@@ -1,6 +1,6 @@
 import numpy as np
 
-from c5qa.lexical import LexicalIndex, chunk_tokens, concat_token_ids, token_ids, tokenize
+from c5qa.index.lexical import LexicalIndex, chunk_tokens, concat_token_ids, token_ids, tokenize
 from tests.conftest import CORPUS
 
 

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from c5qa.embedding import Embedder
-from c5qa.evaluation import load_questions
-from c5qa.loadtest import run_load
+from c5qa.index.embedding import Embedder
+from c5qa.measure.evaluation import load_questions
+from c5qa.measure.loadtest import run_load
 from tests.conftest import CORPUS, EVAL
 
 

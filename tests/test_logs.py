@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from c5qa.logs import MASK, configure, event
-from c5qa.service import Service
+from c5qa.app.logs import MASK, configure, event
+from c5qa.app.service import Service
 from c5qa.settings import Settings
 
 log = logging.getLogger("c5qa.test")

@@ -27,9 +27,9 @@ from pathlib import Path
 import filelock
 import pytest
 
-from c5qa.embedding import Embedder
-from c5qa.index import IndexCorrupt, current_generation, open_index
-from c5qa.service import Service
+from c5qa.app.service import Service
+from c5qa.index.embedding import Embedder
+from c5qa.index.store import IndexCorrupt, current_generation, open_index
 from c5qa.settings import Settings
 from tests.conftest import KAZAKHSTAN, NEW_YORK, SAMARKAND, TURKMENISTAN
 

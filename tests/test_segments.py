@@ -3,10 +3,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from c5qa.chunking import chunk_document
-from c5qa.documents import load_document
-from c5qa.lexical import chunk_tokens, token_ids
-from c5qa.segments import ChunkTable, Entry, Segment, write
+from c5qa.index.lexical import chunk_tokens, token_ids
+from c5qa.index.segments import ChunkTable, Entry, Segment, write
+from c5qa.ingest.chunking import chunk_document
+from c5qa.ingest.documents import load_document
 from tests.conftest import CORPUS, KAZAKHSTAN, NEW_YORK, SAMARKAND
 
 DIM = 384

@@ -1,4 +1,4 @@
-from c5qa.service import Service
+from c5qa.app.service import Service
 from tests.conftest import TURKMENISTAN
 
 
@@ -42,7 +42,7 @@ def test_status(corpus_service: Service) -> None:
 
 
 def test_bad_questions_get_clear_replies(corpus_service: Service) -> None:
-    from c5qa.service import NOT_ENGLISH, NOTHING_TO_SEARCH
+    from c5qa.app.service import NOT_ENGLISH, NOTHING_TO_SEARCH
 
     for question in ("", "   ", "?!…", "\x00\x07\x1b"):
         answer = corpus_service.ask(question)
@@ -66,7 +66,7 @@ def test_bad_questions_get_clear_replies(corpus_service: Service) -> None:
 
 
 def test_compare_takes_untrusted_themes_too(corpus_service: Service) -> None:
-    from c5qa.service import NOTHING_TO_SEARCH
+    from c5qa.app.service import NOTHING_TO_SEARCH
 
     assert corpus_service.compare(" \x00 ?! ").text == NOTHING_TO_SEARCH
     long = corpus_service.compare("security " + "y" * 50_000)

@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from c5qa.embedding import Embedder
-from c5qa.service import Service
+from c5qa.answer.themes import DEFAULT_THEMES, parse_themes, render_png
+from c5qa.app.service import Service
+from c5qa.index.embedding import Embedder
 from c5qa.settings import Settings
-from c5qa.themes import DEFAULT_THEMES, parse_themes, render_png
 
 
 def test_parse_themes_keeps_default_search_text() -> None:

@@ -7,12 +7,12 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AuthenticationError
 
-from c5qa.embedding import Embedder
-from c5qa.loadtest import free_port
-from c5qa.logs import configure
-from c5qa.service import Service
+from c5qa.app.logs import configure
+from c5qa.app.service import Service
+from c5qa.faces.ui import build_app, filter_note, launch, make_filters, upload_allowed
+from c5qa.index.embedding import Embedder
+from c5qa.measure.loadtest import free_port
 from c5qa.settings import Settings
-from c5qa.ui import build_app, filter_note, launch, make_filters, upload_allowed
 from tests.conftest import BAD_QUESTIONS, CORPUS, KAZAKHSTAN, NEW_YORK
 
 
@@ -102,7 +102,7 @@ def test_filters_and_upload_policy() -> None:
 
 
 def test_exposed_server_needs_auth() -> None:
-    from c5qa.ui import check_exposure
+    from c5qa.faces.ui import check_exposure
 
     check_exposure(Settings())  # loopback: fine
     with pytest.raises(SystemExit, match="without auth"):

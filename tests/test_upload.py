@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from c5qa.upload import safe_filename, save_upload
+from c5qa.app.upload import safe_filename, save_upload
 
 
 @pytest.mark.parametrize(

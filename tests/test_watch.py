@@ -1,9 +1,9 @@
 import threading
 import time
 
-from c5qa.index import IndexReport
-from c5qa.service import Service
-from c5qa.watch import watch
+from c5qa.app.service import Service
+from c5qa.app.watch import watch
+from c5qa.index.store import IndexReport
 
 
 def test_watch_updates_after_a_quiet_burst(small_service: Service) -> None:

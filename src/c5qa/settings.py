@@ -57,7 +57,7 @@ class Settings:
     # Uploads from the chat's Documents tab write into corpus_dir: off unless enabled, and never
     # on when the app listens beyond this machine without auth ("user:password").
     upload: bool = False
-    # "user:password", or a file of such lines (see c5qa.auth; passwords may be scrypt hashes
+    # "user:password", or a file of such lines (see app/auth.py; passwords may be scrypt hashes
     # made with `c5qa passwd`). Never shown in a repr or a log.
     auth: str = field(default="", repr=False)
     auth_file: str = ""

@@ -1,0 +1,398 @@
+"""The ``c5qa`` command: index, ask, eval, serve. Thin: everything goes through ``Service``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from c5qa.answer.plain import Answer
+from c5qa.app.logs import configure
+from c5qa.app.service import Service
+from c5qa.index.store import IndexProblem, IndexReport
+from c5qa.settings import Settings, load_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The layered settings, with logging set up from them (every command logs alike)."""
+    settings = load_settings(
+        corpus_dir=getattr(args, "corpus", None),
+        index_dir=getattr(args, "index", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+    )
+    configure(settings)
+    return settings
+
+
+def _print_json(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def _print_answer(answer: Answer) -> None:
+    print(answer.text)
+    print()
+    print("Sources:" if not answer.abstained else "Closest material:")
+    for n, p in enumerate(answer.passages, start=1):
+        meta = ", ".join(x for x in (p.publisher, p.date, p.location) if x)
+        partial = " (partial text)" if p.partial else ""
+        print(f"[{n}] {p.title}{partial} — {meta} — {p.source} (score {p.score:.2f})")
+        print("    " + " ".join(p.text.split()))
+
+
+def _print_report(report: IndexReport, as_json: bool) -> None:
+    if as_json:
+        _print_json(report.to_json())
+        return
+    print(
+        f"{report.documents} documents, {report.chunks} chunks ({report.embedded} embedded) "
+        f"in {report.seconds:.1f} s — added {len(report.added)}, updated {len(report.updated)}, "
+        f"removed {len(report.removed)}, unchanged {report.unchanged}"
+    )
+    for failure in report.failed:
+        print(f"skipped {failure.source}: {failure.error}")
+    for group in report.duplicates:
+        print(f"identical content: {', '.join(group)}")
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    service = Service(_settings(args))
+    notice = (lambda m: print(m, file=sys.stderr)) if args.json else print
+
+    def update() -> IndexReport:
+        return service.index(progress=sys.stderr.isatty(), wait=args.wait, on_notice=notice)
+
+    if args.watch:
+        from c5qa.app.watch import watch
+
+        print(f"watching {service.settings.corpus_dir} (Ctrl-C to stop)", file=sys.stderr)
+        watch(
+            str(service.settings.corpus_dir),
+            update,
+            lambda report: _print_report(report, args.json),
+        )
+        return 0
+    _print_report(update(), args.json)
+    return 0
+
+
+def _read_batch(path: Path) -> list[dict]:
+    items = []
+    stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+    with stream:
+        for number, line in enumerate(stream, start=1):
+            if line.strip():
+                try:
+                    item = json.loads(line)
+                    if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                        raise ValueError("needs a string 'question'")
+                except ValueError as exc:
+                    raise SystemExit(f"c5qa ask: {path}:{number}: {exc}") from exc
+                items.append(item)
+    return items
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    service = Service(_settings(args))
+    if args.batch:
+        items = _read_batch(args.batch)
+        service.store(), service.embedder  # load before timing: model load is not per question
+        seconds = []
+        for item in items:
+            started = time.perf_counter()
+            answer = service.ask(item["question"], history=item.get("history") or (), k=args.k)
+            seconds.append(time.perf_counter() - started)
+            _print_json(answer.to_json())
+        if seconds:
+            p95 = statistics.quantiles(seconds, n=20)[-1] if len(seconds) > 1 else seconds[0]
+            print(
+                f"answered {len(seconds)} questions: median {statistics.median(seconds):.4f} s, "
+                f"p95 {p95:.4f} s, max {max(seconds):.4f} s per question (model load excluded)",
+                file=sys.stderr,
+            )
+        return 0
+    if not args.question:
+        print("c5qa ask: give a QUESTION or --batch FILE", file=sys.stderr)
+        return 2
+    answer = service.ask(" ".join(args.question), k=args.k)
+    if args.json:
+        _print_json(answer.to_json())
+    else:
+        _print_answer(answer)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from c5qa.measure.evaluation import evaluate, format_report, load_questions
+
+    service = Service(_settings(args))
+    questions = load_questions(args.file)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    reports = {mode: evaluate(service, questions, k=args.k, mode=mode) for mode in modes}
+    if args.json:
+        _print_json({"k": args.k, "questions": len(questions), "modes": reports})
+        return 0
+    for mode, report in reports.items():
+        print(f"== {mode} ==")
+        print(format_report(report))
+        print()
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from c5qa.measure.benchmark import beir_benchmark
+
+    service = Service(_settings(args))
+    log = (lambda m: print(m, file=sys.stderr)) if args.json else print
+    result = beir_benchmark(
+        args.path, service.embedder, args.cache, progress=sys.stderr.isatty(), log=log
+    )
+    if args.json:
+        _print_json(result)
+        return 0
+    print(
+        f"{result['documents']} documents, {result['queries']} test queries, {result['seconds']} s"
+    )
+    print(f"{'':<8} {'nDCG@10':>8} {'recall@100':>11}")
+    for name in ("bm25", "dense", "hybrid"):
+        row = result[name]
+        print(f"{name:<8} {row['ndcg@10']:>8.4f} {row['recall@100']:>11.4f}")
+    print(f"hybrid fusion (chosen on train qrels): {result['hybrid']['fusion']}")
+    return 0
+
+
+def cmd_bench_load(args: argparse.Namespace) -> int:
+    """Concurrent users against a served copy of the corpus while generations are committed,
+    once per concurrency limit, after a baseline of one user with no rebuild."""
+    import tempfile
+
+    from c5qa.measure.evaluation import load_questions
+    from c5qa.measure.loadtest import run_load
+
+    settings = _settings(args)
+    questions = [q.question for q in load_questions(args.questions)]
+    embedder = Service(settings).embedder
+    runs = [("baseline", 1, args.each, False, settings.concurrency)]
+    runs += [("load", args.users, args.each, True, int(c)) for c in args.concurrency.split(",")]
+    results = []
+    for name, users, each, rebuild, limit in runs:
+        with tempfile.TemporaryDirectory() as tmp:
+            result = run_load(
+                settings.corpus_dir, Path(tmp), questions, embedder, users, each, limit, rebuild
+            )
+        results.append({"run": name, **result.to_json()})
+        if not args.json:
+            row = results[-1]
+            print(
+                f"{name:<8} {users:>2} users × {each:>2}, concurrency {limit}: "
+                f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms (in the server: "
+                f"p50 {row['server_ask_p50_ms']} ms, p95 {row['server_ask_p95_ms']} ms), "
+                f"{row['answers_per_s']} answers/s, errors {row['errors']}, "
+                f"bad citations {row['bad_citations']}, "
+                f"rebuilds during load {row['rebuilds_during_load']}",
+                flush=True,
+            )
+    if args.json:
+        _print_json(results)
+    return 0 if all(r["errors"] == 0 and r["bad_citations"] == 0 for r in results) else 1
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from c5qa.answer.compare import parse_periods
+
+    service = Service(_settings(args))
+    periods = parse_periods(args.periods) if args.periods else None
+    answer = service.compare(" ".join(args.theme), periods, k=args.k)
+    if args.json:
+        _print_json(answer.to_json())
+    else:
+        _print_answer(answer)
+    return 0
+
+
+def cmd_themes(args: argparse.Namespace) -> int:
+    from c5qa.answer.themes import DEFAULT_THEMES, parse_themes, render_png
+
+    service = Service(_settings(args))
+    themes = parse_themes(args.themes) if args.themes else DEFAULT_THEMES
+    theme_map = service.themes(themes)
+    if args.out:
+        print(f"wrote {render_png(theme_map, args.out)}", file=sys.stderr)
+    if args.json:
+        _print_json(
+            {
+                "themes": list(theme_map.themes),
+                "documents": [
+                    {"source": s, "date": d, "title": t} for s, d, t in theme_map.documents
+                ],
+                "threshold": theme_map.threshold,
+                "cells": [
+                    [
+                        {
+                            "score": round(c.score, 4),
+                            "source": c.source,
+                            "start": c.start,
+                            "end": c.end,
+                            "sentence": c.sentence,
+                        }
+                        for c in row
+                    ]
+                    for row in theme_map.cells
+                ],
+            }
+        )
+    elif not args.out:
+        for theme, row in zip(theme_map.themes, theme_map.cells, strict=True):
+            present = sum(c.score >= theme_map.threshold for c in row)
+            print(f"{theme:<32} present in {present:>2} of {len(row)} documents")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from c5qa.faces.ui import serve
+
+    serve(_settings(args), insecure=args.insecure)
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    """Print an auth-file line with an scrypt hash, so the file never holds the password."""
+    from c5qa.app.auth import hash_password
+
+    if ":" in args.user or not args.user.strip():
+        print("c5qa passwd: a user name cannot be empty or contain ':'", file=sys.stderr)
+        return 2
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("c5qa passwd: the passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        print("c5qa passwd: use at least 8 characters", file=sys.stderr)
+        return 2
+    print(f"{args.user}:{hash_password(password)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="c5qa", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--corpus", type=Path, help="corpus folder (default: setting corpus_dir)")
+        p.add_argument("--index", type=Path, help="index folder (default: setting index_dir)")
+
+    p = sub.add_parser("index", help="build or update the index from the corpus")
+    common(p)
+    p.add_argument("--json", action="store_true", help="print one JSON report")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep running and update the index whenever the corpus changes",
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        help="seconds to wait for another running index update (default 60)",
+    )
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer a question with cited passages")
+    common(p)
+    p.add_argument("--k", type=int, default=None, help="passages to retrieve (default 5)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--batch", type=Path, help="JSON Lines of questions ('-' for stdin)")
+    p.add_argument("question", nargs="*")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="recall@1/@5 and MRR on a question set")
+    common(p)
+    p.add_argument("file", type=Path)
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument(
+        "--modes",
+        default="dense,bm25,hybrid",
+        help="retrieval modes to compare, side by side (default all three)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("compare", help="evidence for a theme per period, side by side")
+    common(p)
+    p.add_argument("theme", nargs="+")
+    p.add_argument("--periods", help="e.g. 2015-2022,2023,2025 (default: one per year)")
+    p.add_argument("--k", type=int, default=None)
+    p.add_argument("--json", action="store_true", help="the same object shape as ask --json")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("themes", help="the theme × document map")
+    common(p)
+    p.add_argument("--out", type=Path, help="write the map as a PNG")
+    p.add_argument("--themes", help="comma-separated labels, label=search text allowed")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_themes)
+
+    p = sub.add_parser("bench", help="benchmarks")
+    bench = p.add_subparsers(dest="benchmark", required=True)
+    p = bench.add_parser("beir", help="BM25, dense and hybrid on a BEIR dataset (test split)")
+    p.add_argument("path", type=Path, help="folder with corpus.jsonl, queries.jsonl, qrels/")
+    p.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(".cache/beir"),
+        help="where corpus embeddings are cached between runs",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench)
+    p = bench.add_parser(
+        "load", help="concurrent users on the served chat while the index is rebuilt"
+    )
+    p.add_argument("--corpus", type=Path, help="corpus to copy and serve (default: corpus_dir)")
+    p.add_argument("--users", type=int, default=20)
+    p.add_argument("--each", type=int, default=10, help="questions per user")
+    p.add_argument(
+        "--concurrency",
+        default="1,2,4",
+        help="comma-separated queue concurrency limits to compare (default 1,2,4)",
+    )
+    p.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench_load)
+
+    p = sub.add_parser("serve", help="start the web chat")
+    common(p)
+    p.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument(
+        "--insecure", action="store_true", help="allow serving beyond this machine without auth"
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "passwd", help="print a user line for C5QA_AUTH_FILE (password read from the terminal)"
+    )
+    p.add_argument("user")
+    p.set_defaults(func=cmd_passwd)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (IndexProblem, ValueError, OSError) as exc:
+        print(f"c5qa {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+import json
+from pathlib import Path
+
+from c5qa.index.embedding import Embedder
+from c5qa.measure.benchmark import beir_benchmark
+
+
+def _mini_beir(root: Path) -> Path:
+    docs = {
+        "d1": ("Wabtec locomotives", "Kazakhstan ordered locomotives worth $4.2 billion."),
+        "d2": ("Critical minerals", "A dialogue on critical minerals supply chains."),
+        "d3": ("Water", "Glaciers and water security in Central Asia."),
+        "d4": ("Students", "Scholarships and exchanges for students."),
+    }
+    queries = {
+        "q1": "rail equipment order",
+        "q2": "minerals dialogue",
+        "q3": "glacier melt",
+        "q4": "student exchange programmes",
+    }
+    (root / "qrels").mkdir(parents=True)
+    (root / "corpus.jsonl").write_text(
+        "\n".join(json.dumps({"_id": i, "title": t, "text": x}) for i, (t, x) in docs.items())
+    )
+    (root / "queries.jsonl").write_text(
+        "\n".join(json.dumps({"_id": i, "text": t}) for i, t in queries.items())
+    )
+    (root / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n")
+    (root / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nq3\td3\t1\nq4\td4\t1\n")
+    return root
+
+
+def test_beir_benchmark_reports_three_retrievers(tmp_path: Path, embedder: Embedder) -> None:
+    path = _mini_beir(tmp_path / "mini")
+    cache = tmp_path / "cache"
+    result = beir_benchmark(path, embedder, cache)
+    for name in ("bm25", "dense", "hybrid"):
+        assert set(result[name]) >= {"ndcg@10", "recall@100"}
+        assert 0 < result[name]["ndcg@10"] <= 1 and result[name]["recall@100"] == 1.0
+    assert result["dense"]["ndcg@10"] == 1.0  # each query has an obvious dense match
+    assert result["queries"] == 2 and result["documents"] == 4
+    assert result["train_ndcg@10"]  # fusion was tuned on the train split
+    assert len(list(cache.glob("*.npy"))) == 1
+    again = beir_benchmark(path, embedder, cache)  # served from the cache
+    assert again["dense"] == result["dense"]
+
+
+def _tune_module():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "tune.py"
+    spec = importlib.util.spec_from_file_location("tune", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_abstention_sweep_keeps_answerable_refusals_within_five_percent() -> None:
+    import numpy as np
+
+    tune = _tune_module()
+    # 20 answerable questions, one of them weakly supported; 3 off-corpus, one of them (forced)
+    # refused by an answer type whatever the thresholds.
+    off = np.array([False] * 20 + [True] * 3)
+    support = np.array([0.7] * 19 + [0.3] + [0.35, 0.6, 0.9])
+    coverage = np.array([0.8] * 19 + [0.9] + [0.9, 0.2, 0.9])
+    forced = np.array([False] * 22 + [True])
+    rows = tune.Rows(off, support, coverage, forced, np.zeros(23, dtype=bool))
+    (s, c), off_ok, wrong = tune.best_thresholds(rows)
+    # Refusing the weak answerable one (1 of 20) is allowed; refusing more is not.
+    assert wrong <= 0.05 and off_ok == 1.0
+    assert 0.35 < s <= 0.6 and 0.2 < c <= 0.8
+    # The answerable rows alone: exactly the weak one abstains, unless it asks whether a text
+    # mentions something one passage holds whole.
+    assert rows.take(~off).rates(s, c)[1] == 1 / 20
+    mentioned = np.array([False] * 19 + [True] + [False] * 3)
+    assert tune.Rows(off, support, coverage, forced, mentioned).rates(s, c)[1] == 0.0

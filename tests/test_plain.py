@@ -1,0 +1,248 @@
+import re
+
+import pytest
+
+from c5qa.answer.plain import ABSTAIN_TEXT
+from c5qa.app.service import Service
+from c5qa.measure.evaluation import load_questions
+from tests.conftest import COMPARE_SETS, EVAL, KAZAKHSTAN, MIXED_SETS
+
+MARKER = re.compile(r"\s*\[(\d+)\]")
+
+
+def _sentences_with_markers(text: str) -> list[tuple[str, int]]:
+    """Split an answer into (quoted sentence, n) pairs at its [n] markers."""
+    pairs, cursor = [], 0
+    for match in MARKER.finditer(text):
+        pairs.append((text[cursor : match.start()].strip(), int(match.group(1))))
+        cursor = match.end()
+    assert text[cursor:].strip() == "", "text after the last marker is uncited"
+    return pairs
+
+
+def test_every_answer_sentence_is_quoted_verbatim_from_its_passage(
+    corpus_service: Service,
+) -> None:
+    """The grounding promise, on every question of the eval set: each quote is verbatim from
+    the passage its marker names. Plain answers are nothing but such quotes; side-by-side
+    answers (change and absence questions) add only period labels and absence statements."""
+    for q in (
+        q
+        for path in (EVAL, *MIXED_SETS.values(), *COMPARE_SETS.values())
+        for q in load_questions(path)
+    ):
+        answer = corpus_service.ask(q.question, history=q.history)
+        if answer.abstained:  # the plain statement, perhaps with what the passages lack
+            assert answer.text.startswith(ABSTAIN_TEXT)
+            continue
+        assert answer.citations, q.id
+        for citation in answer.citations:
+            assert 1 <= citation.n <= len(answer.passages)
+            assert citation.text in answer.passages[citation.n - 1].text, (q.id, citation.text)
+            assert f"{citation.text} [{citation.n}]" in answer.text, (q.id, citation.text)
+        if answer.text.startswith("**"):  # side by side: labelled periods
+            continue
+        pairs = _sentences_with_markers(answer.text)
+        assert len(pairs) == len(answer.citations) <= corpus_service.settings.answer_sentences
+        assert sorted(pairs) == sorted((c.text, c.n) for c in answer.citations), q.id
+
+
+def test_citations_point_into_the_document(corpus_service: Service) -> None:
+    answer = corpus_service.ask(
+        "Which firm will upgrade Kazakhstan's air traffic management system?"
+    )
+    assert not answer.abstained and "Leidos" in answer.text
+    lead = answer.citations[0]
+    assert lead.source == KAZAKHSTAN and "Leidos" in lead.text
+    document = corpus_service.store().documents[lead.source]
+    assert document.text[lead.start : lead.end] == lead.text
+
+
+def test_answer_does_not_repeat_a_sentence(corpus_service: Service) -> None:
+    answer = corpus_service.ask("What is the C5+1 Critical Minerals Dialogue?")
+    quoted = [(c.source, c.start) for c in answer.citations]
+    assert len(quoted) == len(set(quoted))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is a good recipe for plov?",
+        "Who won the 2022 football World Cup final?",
+    ],
+)
+def test_off_corpus_question_abstains_and_shows_closest_material(
+    corpus_service: Service, question: str
+) -> None:
+    answer = corpus_service.ask(question)
+    assert answer.abstained and answer.text == ABSTAIN_TEXT
+    assert len(answer.passages) == corpus_service.settings.k
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What tariff rate did the Trump administration set on imports from Kazakhstan?",
+        "Did the United States ease visa rules for Uzbek citizens after the 2025 summit?",
+    ],
+)
+def test_question_whose_subject_the_corpus_never_uses_abstains(
+    corpus_service: Service, question: str
+) -> None:
+    """Every name here is in the corpus; the thing asked about ("tariff", "visa") is not. Its
+    words weigh most in coverage, where the framing ("did", "after") does not count at all."""
+    answer = corpus_service.ask(question)
+    assert answer.abstained and answer.passages
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted", "refusal"),
+    [
+        ("How much is the Leidos air traffic contract worth?", "$200 million", None),
+        # The order's value is there; the number of locomotives is not.
+        (
+            "How many locomotives are included in Kazakhstan's Wabtec order?",
+            "Wabtec",
+            "It gives no number of locomotives.",
+        ),
+        ("When did the Senate adopt the C5+1 resolution S. Res. 459?", "2025", None),
+        # The declaration lists Japarov among its signatories; it reports nothing he said.
+        (
+            "What did President Japarov say in his speech at the 2023 summit?",
+            "Japarov",
+            "It gives no statement by Japarov.",
+        ),
+        # Samarkand's declaration names the office, not the person.
+        (
+            "Which U.S. Secretary of State signed the 2015 Samarkand declaration?",
+            "Secretary of State",
+            "It gives no name of the secretary of state.",
+        ),
+        # Astana's statement names him, in the sentence after the one that matches best.
+        ("Which U.S. Secretary of State attended the 2023 Astana ministerial?", "Blinken", None),
+        # The Syria clause is one of many in a long sentence: its similarity to the short
+        # question is low, but the passage names both the declaration and Syria.
+        ("Does the New York Declaration mention Syria at all?", "Syria", None),
+        ("Does the New York Declaration mention the Abraham Accords?", "New York", ""),
+    ],
+)
+def test_an_answer_quotes_what_the_question_asks_for_or_says_what_is_missing(
+    corpus_service: Service, question: str, quoted: str, refusal: str | None
+) -> None:
+    """A figure for "how much", a date for "when", a person's words or name, the mention
+    asked about: quoted first, or a refusal that says which of them the passages lack, with
+    the passages that came closest."""
+    answer = corpus_service.ask(question)
+    if refusal is None:
+        assert not answer.abstained and quoted in answer.citations[0].text
+    else:
+        assert answer.abstained and answer.text == f"{ABSTAIN_TEXT} {refusal}".strip()
+        assert any(quoted in p.text for p in answer.passages)
+
+
+def test_a_quoted_document_the_corpus_does_not_hold_is_not_answered_from_another(
+    corpus_service: Service,
+) -> None:
+    # The Diplomat lists this fact sheet by title; its deals are not in the corpus.
+    answer = corpus_service.ask(
+        "List the deals in the 'Elevating U.S.-Uzbekistan Relations' fact sheet."
+    )
+    assert answer.abstained
+    assert answer.text.endswith("It does not hold “Elevating U.S.-Uzbekistan Relations” itself.")
+    from c5qa.answer.plain import unheld_document
+
+    store = corpus_service.store()
+    held = "What does the 'A New Era in U.S.-Kazakhstan Relations' fact sheet say about Boeing?"
+    assert unheld_document(held, store) == ""
+    assert unheld_document("Is the 'Rogun Dam Financing' statement public?", store) == (
+        "Rogun Dam Financing"
+    )
+    assert unheld_document("What does 'zone of peace, trust, and cooperation' mean?", store) == ""
+
+
+def test_answerable_paraphrase_is_not_refused_for_its_framing_words(
+    corpus_service: Service,
+) -> None:
+    from c5qa.answer.plain import evidence
+
+    question = "What did the ministers say about the Paris climate talks in 2015, and in which way?"
+    answer = corpus_service.ask(question)
+    assert not answer.abstained
+    assert any("Paris" in c.text for c in answer.citations)
+    store = corpus_service.store()
+    vector = corpus_service.embedder.encode_query(question)
+    _, coverage, _ = evidence(question, vector, list(answer.passages), store)
+    assert coverage >= corpus_service.settings.min_coverage
+
+
+def test_a_compound_counts_as_used_where_its_parts_are() -> None:
+    from c5qa.answer.plain import weighted_share
+
+    terms = {"5+1": 2.0, "meet": 1.0}
+    assert weighted_share(terms, {"5", "1", "meet"}) == 1.0
+    assert weighted_share(terms, {"5", "meet"}) == pytest.approx(1 / 3)
+
+
+def test_questions_about_change_read_oldest_first(corpus_service: Service) -> None:
+    from c5qa.answer.plain import about_change
+
+    assert about_change("How did security cooperation change between 2023 and 2025?")
+    assert not about_change("Which firm will upgrade the air traffic system?")
+    assert about_change("Trace how the counterterrorism agenda developed from 2015 to 2023")
+    assert about_change("Did critical minerals only show up in 2023?")
+    assert about_change("Between the Sept 2019 ministerial and the 2020 meetings, how was TIFA?")
+    assert not about_change("What was signed between Kazakhstan and the US in 2023?")
+    # The noun is a theme, not a question of change.
+    assert not about_change("What did the 2023 declaration say about economic development?")
+    answer = corpus_service.ask("How has cooperation on Afghanistan changed over time?")
+    dates = [answer.passages[c.n - 1].date for c in answer.citations]
+    assert dates == sorted(dates)
+
+
+def test_names_are_capitalised_words_acronyms_and_numbers() -> None:
+    from c5qa.answer.plain import names
+
+    assert names("What did Secretary of State Rubio announce at the 2025 C5+1 summit?") == [
+        "secretari",
+        "state",
+        "rubio",
+        "2025",
+        "c5+1",
+    ]
+    assert names("Which CASA-1000 plan came up in early-2020? And what about it?") == [
+        "casa",
+        "1000",
+        "2020",
+    ]
+
+
+def test_unknown_names_are_those_the_corpus_never_uses(corpus_service: Service) -> None:
+    from c5qa.answer.plain import unknown_names
+
+    store = corpus_service.store()
+    assert unknown_names("What did NATO say about the 2024 C5+1 meeting?", store) == [
+        "nato",
+        "2024",
+    ]
+    # A year the documents are dated in, "5+1" written "5 + 1", "Tajik" for "Tajikistan".
+    assert unknown_names("What did the 2020 Tashkent statement say?", store) == []
+    assert unknown_names("What did Biden say after the Central Asia 5+1 meeting?", store) == []
+    assert unknown_names("And the Tajik fact sheet?", store) == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was agreed at the C5+1 foreign ministers' meeting in 2024?",
+        "What did Secretary of State Rubio announce at the 2025 C5+1 summit?",
+        "How did the Russian foreign ministry react to the November 2025 C5+1 summit?",
+    ],
+)
+def test_on_topic_question_about_something_the_corpus_never_names_abstains(
+    corpus_service: Service, question: str
+) -> None:
+    """These sound like the corpus (their best sentences are as similar as those of answerable
+    questions): only the unknown name shows the corpus cannot answer them."""
+    answer = corpus_service.ask(question)
+    assert answer.abstained and answer.text == ABSTAIN_TEXT
+    assert answer.passages
