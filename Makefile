@@ -4,7 +4,7 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: install index run serve test lint eval bench clean
+.PHONY: install index run serve test lint eval bench check-answers clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,7 +35,8 @@ test: lint
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 
-eval: install
+# The question sets need the index of corpus/: built (or brought up to date) first.
+eval: index
 	$(VENV)/bin/c5qa eval eval/questions.jsonl
 	$(VENV)/bin/c5qa eval eval/heldout.jsonl --modes hybrid
 	$(VENV)/bin/c5qa eval eval/heldout2.jsonl --modes hybrid
@@ -46,13 +47,18 @@ eval: install
 	$(VENV)/bin/c5qa eval eval/heldout7.jsonl --modes hybrid
 	$(VENV)/bin/c5qa eval eval/heldout8.jsonl --modes hybrid
 
-bench: install
-	$(VENV)/bin/c5qa index
+bench: index
 	$(VENV)/bin/c5qa bench beir ../shared/beir/scifact
 	$(PY) bench/rebuild.py
 	$(PY) bench/scale.py
 	$(PY) bench/startup.py
 	$(VENV)/bin/c5qa bench load
+
+# Every answer on the nine question sets, against the recorded eval/answers.jsonl: a change
+# that should not change behaviour must print "0 differ" (python bench/answers.py save records
+# a deliberate change, after reading what it changed).
+check-answers: index
+	$(PY) bench/answers.py check
 
 clean:
 	rm -rf $(VENV) index/gen-* index/.gen-* index/CURRENT index/.lock .pytest_cache .hypothesis

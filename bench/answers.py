@@ -56,12 +56,13 @@ def answer_all(sets: list[Path]) -> list[dict]:
             [sys.executable, "-m", "c5qa", "ask", "--json", "--batch", batch.name],
             capture_output=True,
             text=True,
-            check=True,
             env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
             cwd=ROOT,
         )
     finally:
         os.unlink(batch.name)
+    if done.returncode:
+        raise SystemExit(f"c5qa ask failed ({done.returncode}):\n{done.stderr[-3000:]}")
     answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     if len(answers) != len(keys):
         raise SystemExit(f"{len(answers)} answers for {len(keys)} questions")

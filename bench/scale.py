@@ -31,7 +31,7 @@ import numpy as np
 from c5qa.app.service import Service
 from c5qa.index.lexical import LexicalIndex, chunk_tokens
 from c5qa.index.segments import Entry
-from c5qa.index.store import FORMAT_VERSION, _write_generation, current_generation, lexical_text
+from c5qa.index.store import FORMAT_VERSION, current_generation, lexical_text, write_generation
 from c5qa.ingest.chunking import chunk_document
 from c5qa.ingest.documents import Document
 from c5qa.measure.beir import load_beir
@@ -90,7 +90,7 @@ def build(index_dir: Path, scifact: Path, target: int, hnsw_from: int, seed: int
         "chunker": {},
         "lexical": LexicalIndex.SIGNATURE,
     }
-    _write_generation(index_dir, None, {}, entries, {}, [], expected, hnsw_from)
+    write_generation(index_dir, None, {}, entries, {}, [], expected, hnsw_from)
     return total
 
 

@@ -13,9 +13,9 @@ import argparse
 import statistics
 import time
 
-from c5qa.answer.compare import parse_periods
 from c5qa.answer.themes import DEFAULT_THEMES
 from c5qa.app.service import Service
+from c5qa.query.request import parse_periods
 from c5qa.settings import load_settings
 
 
@@ -33,10 +33,8 @@ def main() -> None:
         started = time.perf_counter()
         answer = service.compare(query, periods)
         seconds.append(time.perf_counter() - started)
-        cells = []
-        for period in periods:
-            line = next(x for x in answer.text.split("\n\n") if x.startswith(f"**{period.label}:"))
-            cells.append("absent" if "no passage" in line or "no document" in line else "present")
+        quoted = {s.label: bool(s.all_quotes()) for s in answer.sections}
+        cells = ["present" if quoted.get(p.label) else "absent" for p in periods]
         print(f"| {label} | {' | '.join(cells)} |")
     print(
         f"\ncompare latency (warm, {len(seconds)} themes × {len(periods)} periods): median "

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from c5qa.answer.compare import period_free, side_by_side
-from c5qa.answer.expected import absence_theme
-from c5qa.answer.plain import compose, evidence, mention_answered, unknown_names
+from c5qa.answer.compare import findings
+from c5qa.answer.plain import compose, evidence
 from c5qa.app.service import Service
 from c5qa.measure.evaluation import evaluate, first_relevant_rank, is_relevant, load_questions
+from c5qa.query.analysis import mention_answered
 from c5qa.settings import load_settings
 
 
@@ -101,18 +101,21 @@ def abstention(sets: dict[str, list], base) -> None:
     how they do on questions written later."""
     service = Service(base)
     store = service.store()
-    unthresholded = dataclasses.replace(service.policy, min_support=0.0, min_coverage=0.0)
+    unthresholded = base.replace(abstain_below=0.0, min_coverage=0.0)
     rows, names, printed = [], [], []
     for name, questions in sets.items():
-        # A question answered side by side is judged period by period (see presence below).
-        for q in (q for q in questions if not side_by_side(q.question, store)):
-            query = service._query(q.question, q.history)
-            passages = service._passages(store, query, base.k, None)  # the query encoded once
-            support, coverage, _ = evidence(q.question, query.vector, passages, store)
-            unknown = unknown_names(q.question, store)
-            forced = compose(q.question, query.vector, passages, store, unthresholded).abstained
+        for q in questions:
+            asked = service.analyze(q.question, q.history)
+            if asked.periods:  # judged period by period (see presence below)
+                continue
+            query = service.searcher.query(asked.asks, asked.previous)  # encoded once
+            passages = service.searcher.passages(store, query, base.k, None)
+            found = evidence(asked.asks.terms, query.vector, passages, store, base)
+            support, coverage = found.support, found.coverage
+            unknown = list(asked.unknown)
+            forced = compose(asked, query.vector, passages, store, unthresholded).abstained
             rank = first_relevant_rank(q, passages)
-            mentioned = mention_answered(q.question, coverage)
+            mentioned = mention_answered(asked, coverage)
             rows.append((q.kind == "offcorpus", support, coverage, forced, mentioned))
             names.append(name)
             printed.append((q.kind == "offcorpus", support, coverage, unknown, forced, rank, q.id))
@@ -152,16 +155,17 @@ def presence(sets: dict[str, list], base) -> None:
     found: dict[str, list[tuple[bool, float, float]]] = {"relevant": [], "off-corpus": []}
     for questions in sets.values():
         for q in questions:
-            periods = side_by_side(q.question, store)
-            if not periods:
+            asked = service.analyze(q.question, q.history)
+            if not asked.periods:
                 continue
-            theme = absence_theme(q.question)
-            query = (
-                service._query(theme, ())
-                if theme
-                else service._query(period_free(q.question), q.history)
+            if asked.theme:
+                query = service.searcher.query(service.analyze(asked.theme).asks)
+            else:
+                query = service.searcher.query(asked.within, asked.previous)
+            judged = findings(
+                service.searcher, store, query.terms, query, asked.periods, base.k, None
             )
-            for f in service._findings(store, query, periods, None, None):
+            for f in judged:
                 if q.kind == "offcorpus":
                     found["off-corpus"].append((f.present, f.support, f.coverage))
                 elif any(is_relevant(q, p) for p in f.passages):

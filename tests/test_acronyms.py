@@ -1,6 +1,7 @@
-from c5qa.index.lexical import tokenize
 from c5qa.ingest.acronyms import Acronyms, definitions, long_form
 from c5qa.ingest.documents import Document
+from c5qa.ingest.tokens import tokenize
+from c5qa.query.terms import read
 
 
 def test_definitions_are_read_where_the_words_spell_the_acronym() -> None:
@@ -36,5 +37,5 @@ def test_a_long_form_counts_as_its_acronym_only_spelled_out_word_for_word() -> N
     scattered = "The United States and the agency for trade development, international as ever"
     assert "usaid" not in table.expand(scattered, frozenset(tokenize(scattered)))
     # As a question writes it, in capitals: the word "tifa" is not the acronym.
-    assert table.asked("What became of TIFA and USAID?") == ["tifa", "usaid"]
-    assert table.asked("tifa") == []
+    assert table.asked(read("What became of TIFA and USAID?").written) == ["tifa", "usaid"]
+    assert table.asked(read("tifa").written) == []

@@ -1,8 +1,10 @@
 import json
 from pathlib import Path
 
+from c5qa.app.service import Service
 from c5qa.index.embedding import Embedder
 from c5qa.measure.benchmark import beir_benchmark
+from c5qa.settings import Settings
 
 
 def _mini_beir(root: Path) -> Path:
@@ -33,7 +35,8 @@ def _mini_beir(root: Path) -> Path:
 def test_beir_benchmark_reports_three_retrievers(tmp_path: Path, embedder: Embedder) -> None:
     path = _mini_beir(tmp_path / "mini")
     cache = tmp_path / "cache"
-    result = beir_benchmark(path, embedder, cache)
+    service = Service(Settings(index_dir=tmp_path / "index"), embedder)
+    result = beir_benchmark(path, service, cache)
     for name in ("bm25", "dense", "hybrid"):
         assert set(result[name]) >= {"ndcg@10", "recall@100"}
         assert 0 < result[name]["ndcg@10"] <= 1 and result[name]["recall@100"] == 1.0
@@ -41,7 +44,7 @@ def test_beir_benchmark_reports_three_retrievers(tmp_path: Path, embedder: Embed
     assert result["queries"] == 2 and result["documents"] == 4
     assert result["train_ndcg@10"]  # fusion was tuned on the train split
     assert len(list(cache.glob("*.npy"))) == 1
-    again = beir_benchmark(path, embedder, cache)  # served from the cache
+    again = beir_benchmark(path, service, cache)  # served from the cache
     assert again["dense"] == result["dense"]
 
 

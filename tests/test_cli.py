@@ -21,7 +21,17 @@ INDEX_KEYS = {
     "embedded",
     "seconds",
 }
-ANSWER_KEYS = {"question", "answer", "abstained", "passages"}
+# The contract (question, answer, abstained, passages) and the structure beside it.
+ANSWER_KEYS = {
+    "question",
+    "answer",
+    "abstained",
+    "passages",
+    "verdict",
+    "lead",
+    "sections",
+    "notes",
+}
 PASSAGE_KEYS = {
     "n",
     "source",
@@ -145,6 +155,20 @@ def test_clear_errors_exit_2(capsys: pytest.CaptureFixture, tmp_path: Path) -> N
     assert code == 2 and "c5qa index" in capsys.readouterr().err
     code = main(["index", "--corpus", str(tmp_path / "absent"), "--index", str(tmp_path / "i")])
     assert code == 2 and "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("k", ["-3", "0", "1000"])
+def test_a_k_out_of_bounds_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture, tmp_path: Path, k: str
+) -> None:
+    """Refused before anything loads (there is no index here), with the bounds named: it
+    used to return 51 passages for -3."""
+    for extra in ([], ["--json"], ["--batch", "-"]):
+        code = main(["ask", "--index", str(tmp_path / "none"), "--k", k, *extra, "anything"])
+        err = capsys.readouterr().err
+        assert code == 2 and err == f"c5qa ask: k must be a whole number from 1 to 50, not {k}\n"
+    code = main(["compare", "--index", str(tmp_path / "none"), "--k", k, "security"])
+    assert code == 2 and "k must be a whole number from 1 to 50" in capsys.readouterr().err
 
 
 def test_eval_command_prints_recall_and_mrr(

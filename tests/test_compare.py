@@ -1,7 +1,9 @@
 import pytest
 
-from c5qa.answer.compare import Period, parse_periods, spread
+from c5qa.answer.compare import spread
+from c5qa.answer.render import markdown, to_json
 from c5qa.app.service import Service
+from c5qa.query.request import Period, parse_periods
 from c5qa.retrieve.search import Passage
 from tests.conftest import NEW_YORK
 
@@ -27,7 +29,7 @@ def test_security_compare_cites_2023_and_states_the_summit_absence(
     corpus_service: Service,
 ) -> None:
     answer = corpus_service.compare("security cooperation", parse_periods("2023,2025-11-07"))
-    first, second = answer.text.split("\n\n")[:2]
+    first, second = markdown(answer).split("\n\n")[:2]
     assert first.startswith("**2023:**") and "[1]" in first
     cited_2023 = [c for c in answer.citations if answer.passages[c.n - 1].date.startswith("2023")]
     assert cited_2023 and any("security" in c.text.lower() for c in cited_2023)
@@ -35,15 +37,17 @@ def test_security_compare_cites_2023_and_states_the_summit_absence(
     assert "score" in second  # the near miss and its score
     dates = {p.date[:4] for p in answer.passages}
     assert {"2023", "2025"} <= dates
-    assert "Commentary" in answer.text  # the analysis that remarks on the absence
-    assert set(answer.to_json()) == {"question", "answer", "abstained", "passages"}
+    assert "Commentary" in markdown(answer)  # the analysis that remarks on the absence
+    assert {"question", "answer", "abstained", "passages", "verdict", "sections"} <= set(
+        to_json(answer)
+    )
 
 
 def test_absence_question_gets_an_evidenced_no_and_a_yes_where_said(
     corpus_service: Service,
 ) -> None:
     no = corpus_service.ask("Does the 2025 economic statement mention climate change?")
-    assert no.text.startswith("**No**")
+    assert markdown(no).startswith("**No**")
     assert not any(
         c.source != "2025-11_the-diplomat-a-c5plus1-or-5-c1plus1s.txt"
         and "climate" in c.text.lower()
@@ -51,7 +55,7 @@ def test_absence_question_gets_an_evidenced_no_and_a_yes_where_said(
     )
     assert any("absence" in c.text or "climate change" in c.text for c in no.citations)
     yes = corpus_service.ask("Does the 2023 declaration mention climate change?")
-    assert yes.text.startswith("**Yes.**")
+    assert markdown(yes).startswith("**Yes.**")
     assert any(c.source == NEW_YORK and "climate change" in c.text.lower() for c in yes.citations)
 
 
@@ -59,7 +63,7 @@ def test_change_questions_naming_years_are_answered_per_period(corpus_service: S
     answer = corpus_service.ask(
         "How did cooperation on critical minerals change between 2023 and 2025?"
     )
-    assert answer.text.startswith("**2023:**") and "**2025:**" in answer.text
+    assert markdown(answer).startswith("**2023:**") and "**2025:**" in markdown(answer)
 
 
 def test_periods_are_searched_without_the_years_and_the_words_of_change(
@@ -68,7 +72,7 @@ def test_periods_are_searched_without_the_years_and_the_words_of_change(
     """Within a period, its year is already a filter; left in the query, the years pulled
     passages that themselves weigh one year against another ahead of the passages on the
     theme. The commentary still sees the whole question."""
-    from c5qa.answer.compare import period_free
+    from c5qa.query.analysis import period_free
 
     assert (
         period_free("How has the C5+1 trade agenda evolved from the TIFA focus of 2019-2020?")
@@ -80,19 +84,19 @@ def test_periods_are_searched_without_the_years_and_the_words_of_change(
     assert "Trade and Investment Framework Agreement" in answer.passages[0].text
     # 2019 writes the agreement out in full, which the question's "TIFA" now finds: 2019 is
     # quoted, not passed over; "2019-2020" is one span.
-    first = answer.text.split("\n\n")[0]
+    first = markdown(answer).split("\n\n")[0]
     assert first.startswith("**2019–2020:** **2019 Joint Statement on the Fourth C5+1")
     assert "Trade and Investment Framework Agreement as platforms" in first
     alone = corpus_service.compare("TIFA", [Period("2019", "2019", "2019")])
-    assert alone.text.startswith("**2019:** • Develop regional trade")
+    assert markdown(alone).startswith("**2019:** • Develop regional trade")
 
 
 def test_the_early_years_are_a_period_before_the_first_year_named(
     corpus_service: Service,
 ) -> None:
-    from c5qa.answer.compare import period_free, periods_asked
+    from c5qa.query.analysis import Corpus, period_free, periods_asked
 
-    store = corpus_service.store()
+    store = Corpus.of(corpus_service.store())
     question = "How has Afghanistan's place shifted from the early years through 2023 to 2025?"
     assert periods_asked(question, store) == [
         Period("2015–2022", "2015", "2022"),
@@ -110,7 +114,7 @@ def test_the_early_years_are_a_period_before_the_first_year_named(
         "How has Afghanistan's place in the C5+1 agenda shifted from the early years through "
         "2023 to the 2025 summit?"
     )
-    early, in_2023, in_2025 = answer.text.split("\n\n")[:3]
+    early, in_2023, in_2025 = markdown(answer).split("\n\n")[:3]
     assert early.startswith("**2015–2022:**") and "Afghan" in early and "no passage" not in early
     assert in_2023.startswith("**2023:**") and "Afghanistan" in in_2023
     assert in_2025.startswith("**2025:** no passage")
@@ -126,16 +130,16 @@ def _passage(source: str, score: float) -> Passage:
 def test_a_period_hears_each_relevant_document_beside_its_best_passages() -> None:
     ranked = [_passage("a", 0.9), _passage("a", 0.8), _passage("b", 0.6), _passage("c", 0.2)]
     # "b" joins the two best; "c" scores below half the best: it is not about the theme.
-    assert spread(ranked, 2) == ranked[:3]
-    assert spread(ranked, 1) == [ranked[0], ranked[2]]
-    assert spread(ranked, 9) == ranked
-    assert spread([], 3) == []
+    assert spread(ranked, 2, 0.5) == ranked[:3]
+    assert spread(ranked, 1, 0.5) == [ranked[0], ranked[2]]
+    assert spread(ranked, 9, 0.5) == ranked
+    assert spread([], 3, 0.5) == []
 
 
 def test_a_span_of_years_is_one_period_and_a_dated_event_stands_for_its_year(
     corpus_service: Service,
 ) -> None:
-    from c5qa.answer.compare import period_free, side_by_side, years_in
+    from c5qa.query.analysis import Corpus, period_free, side_by_side, years_in
 
     assert [p.label for p in years_in("in the early years (2015–2022), or only in 2023?")] == [
         "2015–2022",
@@ -153,12 +157,12 @@ def test_a_span_of_years_is_one_period_and_a_dated_event_stands_for_its_year(
         "from the to the"
     )
     assert period_free("TIFA in Sept. 2019 and in 2020") == "TIFA in and in"
-    store = corpus_service.store()
+    store = Corpus.of(corpus_service.store())
     assert [p.label for p in side_by_side(question, store)] == ["2015", "2023"]
     assert side_by_side("What did the 2023 declaration say about energy?", store) == []
     answer = corpus_service.ask(question)
-    assert answer.text.startswith("**2015:** Join efforts in addressing climate change by ")
-    assert "increase clean energy production" in answer.text.split("**2023:**")[1]
+    assert markdown(answer).startswith("**2015:** Join efforts in addressing climate change by ")
+    assert "increase clean energy production" in markdown(answer).split("**2023:**")[1]
 
 
 def test_a_name_the_corpus_never_uses_is_named_when_a_comparison_is_refused(
@@ -172,7 +176,7 @@ def test_a_name_the_corpus_never_uses_is_named_when_a_comparison_is_refused(
     ]:
         answer = corpus_service.ask(question)
         assert answer.abstained and not answer.citations
-        assert answer.text.endswith(f"*The documents never use “{name}”.*")
+        assert markdown(answer).endswith(f"*The documents never use “{name}”.*")
 
 
 def test_periods_all_silent_and_no_commentary_are_an_abstention(corpus_service: Service) -> None:
@@ -182,7 +186,7 @@ def test_periods_all_silent_and_no_commentary_are_an_abstention(corpus_service: 
         "plov recipes", [Period("2019", "2019", "2019"), Period("2021", "2021", "2021")]
     )
     assert answer.abstained and not answer.citations
-    first, *periods = answer.text.split("\n\n")
+    first, *periods = markdown(answer).split("\n\n")
     assert first == ABSTAIN_TEXT
     assert [p.split(":**")[0] for p in periods] == ["**2019", "**2021"]
     assert all("no passage in the period's documents addresses this" in p for p in periods)

@@ -1,4 +1,4 @@
-from c5qa.answer.expected import absence_theme, expected_answer
+from c5qa.query.expected import absence_theme, expected_answer
 
 
 def test_quantity_questions_need_the_figure_they_ask_for() -> None:

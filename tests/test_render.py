@@ -1,18 +1,7 @@
 import re
 
-from c5qa.answer.render import escape_markdown, format_answer, format_source, previous_question
+from c5qa.answer.render import chat_markdown, escape_markdown, source_card
 from c5qa.app.service import Service
-
-
-def test_previous_question_reads_strings_and_parts() -> None:
-    history = [
-        {"role": "user", "content": "What deals did Kazakhstan sign?"},
-        {"role": "assistant", "content": "Several."},
-        {"role": "user", "content": [{"type": "text", "text": "And Uzbekistan?"}]},
-        {"role": "assistant", "content": "Others."},
-    ]
-    assert previous_question(history) == "And Uzbekistan?"
-    assert previous_question([]) == ""
 
 
 def test_untrusted_text_is_escaped() -> None:
@@ -26,8 +15,8 @@ def test_sources_show_metadata_and_highlight_quotes(corpus_service: Service) -> 
     answer = corpus_service.ask(
         "Which firm will upgrade Kazakhstan's air traffic management system?"
     )
-    assert "**[1]**" in format_answer(answer)
-    title, body = format_source(answer, 1)
+    assert "**[1]**" in chat_markdown(answer)
+    title, body = source_card(answer, 1)
     assert title.startswith("[1] A New Era")
     assert "2025-11-07" in body and "Partial text" in body and "https://" in body
     assert "**A $200 million contract awarded to U.S. firm Leidos" in body

@@ -1,3 +1,6 @@
+from pathlib import Path
+
+from c5qa.answer.render import markdown
 from c5qa.app.service import Service
 from tests.conftest import TURKMENISTAN
 
@@ -46,12 +49,12 @@ def test_bad_questions_get_clear_replies(corpus_service: Service) -> None:
 
     for question in ("", "   ", "?!…", "\x00\x07\x1b"):
         answer = corpus_service.ask(question)
-        assert answer.abstained and answer.text == NOTHING_TO_SEARCH and answer.passages == ()
+        assert answer.abstained and markdown(answer) == NOTHING_TO_SEARCH and answer.passages == ()
     long = corpus_service.ask("Leidos " + "x" * 100_000)
     assert len(long.question) == corpus_service.settings.max_question_chars
-    assert "Only the first 2,000 characters of the question were used." in long.text
+    assert "Only the first 2,000 characters of the question were used." in markdown(long)
     controls = corpus_service.ask("Which firm\x00 will upgrade\x1b Kazakhstan's air traffic?")
-    assert "\x00" not in controls.question and "Leidos" in controls.text
+    assert "\x00" not in controls.question and "Leidos" in markdown(controls)
     for question in (
         "Какие сделки заключил Казахстан?",
         "中亚五国峰会讨论了什么？",
@@ -59,16 +62,16 @@ def test_bad_questions_get_clear_replies(corpus_service: Service) -> None:
         "Қозоғистон қандай битимлар?",
     ):
         answer = corpus_service.ask(question)
-        assert isinstance(answer.text, str) and len(answer.passages) in (0, 5)
+        assert isinstance(markdown(answer), str) and len(answer.passages) in (0, 5)
         latin = question.startswith("Qozog")  # Uzbek in Latin script: no way to tell
-        assert (NOT_ENGLISH in answer.text) == (answer.abstained and not latin)
-    assert NOT_ENGLISH not in corpus_service.ask("What is a good recipe for plov?").text
+        assert (NOT_ENGLISH in markdown(answer)) == (answer.abstained and not latin)
+    assert NOT_ENGLISH not in markdown(corpus_service.ask("What is a good recipe for plov?"))
 
 
 def test_compare_takes_untrusted_themes_too(corpus_service: Service) -> None:
     from c5qa.app.service import NOTHING_TO_SEARCH
 
-    assert corpus_service.compare(" \x00 ?! ").text == NOTHING_TO_SEARCH
+    assert markdown(corpus_service.compare(" \x00 ?! ")) == NOTHING_TO_SEARCH
     long = corpus_service.compare("security " + "y" * 50_000)
     assert len(long.question) == corpus_service.settings.max_question_chars
 
@@ -77,4 +80,30 @@ def test_warm_loads_the_model_and_the_index(small_service: Service) -> None:
     small_service.index(on_notice=lambda message: None)
     fresh = Service(small_service.settings)
     fresh.warm()
-    assert fresh._embedder is not None and fresh._store is not None
+    # Loaded: neither the model nor the index is loaded again for the first question.
+    assert fresh.embedder is fresh.embedder and fresh.store() is fresh.store()
+
+
+def test_every_answer_matches_the_recorded_snapshot(corpus_service: Service) -> None:
+    """The behaviour guard (`python bench/answers.py check` through the command line, here
+    through the service): every answer on the nine question sets is the one recorded in
+    eval/answers.jsonl. A change meant to alter answers records them again, after the diff
+    has been read; a refactoring leaves them byte-identical."""
+    import importlib.util
+    import json
+
+    from c5qa.answer.render import to_json
+    from c5qa.measure.evaluation import load_questions
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "answers.py"
+    spec = importlib.util.spec_from_file_location("answers", path)
+    answers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(answers)
+    now = [
+        answers.record(to_json(corpus_service.ask(q.question, history=q.history)), p.stem, q.id)
+        for p in answers.SETS
+        for q in load_questions(p)
+    ]
+    lines = answers.SNAPSHOT.read_text(encoding="utf-8").splitlines()
+    changed = answers.differences([json.loads(line) for line in lines], now)
+    assert not changed, f"{len(changed)} answers changed: {changed[:10]}"

@@ -2,6 +2,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import gradio as gr
 import httpx
 import pytest
 from gradio_client import Client, handle_file
@@ -9,9 +10,18 @@ from gradio_client.exceptions import AuthenticationError
 
 from c5qa.app.logs import configure
 from c5qa.app.service import Service
-from c5qa.faces.ui import build_app, filter_note, launch, make_filters, upload_allowed
+from c5qa.faces.ui import (
+    FAILED,
+    build_app,
+    filter_note,
+    launch,
+    respond,
+    retrieve_api,
+    upload_allowed,
+)
 from c5qa.index.embedding import Embedder
 from c5qa.measure.loadtest import free_port
+from c5qa.query.request import Filters
 from c5qa.settings import Settings
 from tests.conftest import BAD_QUESTIONS, CORPUS, KAZAKHSTAN, NEW_YORK
 
@@ -47,7 +57,8 @@ def test_ask_endpoint_returns_the_cli_json(client: Client) -> None:
         None,
         api_name="/ask",
     )
-    assert set(result) == {"question", "answer", "abstained", "passages"}
+    assert {"question", "answer", "abstained", "passages"} <= set(result)  # the contract
+    assert {"verdict", "lead", "sections"} <= set(result)
     assert "Leidos" in result["answer"] and len(result["passages"]) == 3
     assert result["passages"][0]["source"] == KAZAKHSTAN
 
@@ -92,9 +103,9 @@ def test_upload_indexes_a_new_document(
 
 
 def test_filters_and_upload_policy() -> None:
-    assert make_filters(None, " ", "") is None
-    filters = make_filters([NEW_YORK], "2023", "")
-    assert filters is not None and filter_note(filters).startswith("*Searched only 1 chosen")
+    assert Filters.chosen(None, " ", "") is None and filter_note(None) == ""
+    filters = Filters.chosen([NEW_YORK], "2023", "")
+    assert filter_note(filters) == "*Searched only 1 chosen document and dated 2023 to ….*"
     assert not upload_allowed(Settings())  # off unless enabled
     assert upload_allowed(Settings(upload=True))
     assert not upload_allowed(Settings(upload=True, host="0.0.0.0"))  # exposed, no auth
@@ -151,10 +162,38 @@ def test_bad_questions_through_the_api_and_the_chat(client: Client, app_service:
 def test_malformed_api_calls_get_one_clear_line(client: Client) -> None:
     from gradio_client.exceptions import AppError
 
-    with pytest.raises(AppError, match="k must be a whole number"):
-        client.predict("Leidos", "many", None, api_name="/retrieve")
+    for k in (-3, 0, 1000, "x"):  # out of 1..50 is refused, not capped
+        with pytest.raises(AppError, match="k must be a whole number from 1 to 50") as refused:
+            client.predict("Leidos", k, None, api_name="/retrieve")
+        assert "\n" not in str(refused.value)
+        with pytest.raises(AppError, match="k must be a whole number from 1 to 50") as refused:
+            client.predict("Leidos", [], k, None, api_name="/ask")
+        assert "\n" not in str(refused.value)
     with pytest.raises(AppError, match="filters must be an object"):
         client.predict("Leidos", [], 3, ["not", "an", "object"], api_name="/ask")
+    with pytest.raises(AppError, match="the question must be text"):
+        client.predict(42, 3, None, api_name="/retrieve")
+    with pytest.raises(AppError, match="history must be a list"):
+        client.predict("Leidos", "not a history", 3, None, api_name="/ask")
     messages = client.predict("security", [], "", "", "20x5, banana", api_name="/chat")
     assert messages[0]["content"].startswith("period '20x5' is not DATE")
-    assert len(client.predict("Leidos", 10_000, None, api_name="/retrieve")) <= 50
+    assert len(client.predict("Leidos", 50, None, api_name="/retrieve")) == 50
+
+
+def test_handlers_run_without_a_server(app_service: Service) -> None:
+    """The handlers are plain functions of the service: no app, no HTTP."""
+    passages = retrieve_api(app_service, "Leidos air traffic", 2, {"sources": [KAZAKHSTAN]})
+    assert [p["n"] for p in passages] == [1, 2] and {p["source"] for p in passages} == {KAZAKHSTAN}
+    with pytest.raises(gr.Error, match="k must be a whole number"):
+        retrieve_api(app_service, "Leidos", 0)
+    replies = list(respond(app_service, "critical minerals", [], [NEW_YORK], "", ""))
+    *streamed, final = replies
+    assert streamed and all(len(reply) == 1 for reply in streamed)
+    answer, *sources = final
+    assert answer.content.startswith("*Searched only 1 chosen document.*\n\n")
+    assert streamed[-1][0].content == answer.content and "**[1]**" in answer.content
+    assert sources and sources[0].metadata["title"].startswith("[1] ")
+    (empty,) = respond(app_service, "  ", [], None, "", "")
+    assert empty[0].content == "Please type a question."
+    (refused,) = respond(app_service, "security", [], None, "", "", "2025-2015")
+    assert "ends before it starts" in refused[0].content and FAILED not in refused[0].content

@@ -35,21 +35,55 @@ class Settings:
     # 0.997 and 0.9995), so from 100k exact search alone would take half the 30 ms ask budget;
     # below it, HNSW would cost 2.5-3x the time to write a generation for a few milliseconds.
     hnsw_from: int = 100_000
+    # --- Retrieval -------------------------------------------------------------------------
+    # Passages per answer, and the most a request may ask for (the API and CLI refuse more).
     k: int = 5
+    max_k: int = 50
     # "hybrid" (BM25 + dense), "dense" or "bm25"; fusion "convex" or "rrf"; fusion_alpha weighs
     # the dense side of the convex combination. Chosen on the eval set and SciFact train.
     retrieval: str = "hybrid"
     fusion: str = "convex"
     fusion_alpha: float = 0.4
-    # Added to the fused score of passages dated in a year the question names (hybrid only).
+    # Candidates each side (dense, BM25) contributes to fusion; rrf_k is reciprocal-rank
+    # fusion's constant (60, Cormack et al.'s value; RRF lost to convex fusion on the eval set).
+    fusion_candidates: int = 50
+    rrf_k: int = 60
+    # Added to the fused score of passages dated in a year the question names (hybrid only):
+    # 0.1 and 0.2 gave the same results on the four question sets; 0.1 is the smaller nudge.
     year_boost: float = 0.1
     # How much a follow-up question counts on its own against "previous question + question".
     followup_weight: float = 0.4
+    # A filtered search over an HNSW index scores fewer allowed chunks than this exactly: a
+    # narrow filter starves the graph walk.
+    exact_filtered_below: int = 20_000
+    # --- Answers -----------------------------------------------------------------------------
     answer_sentences: int = 5
     # Abstain when the best sentence's cosine with the question is below abstain_below, or when
-    # the passages hold less than min_coverage of the question's terms (idf-weighted).
+    # the passages hold less than min_coverage of the question's terms (idf-weighted):
+    # `python bench/tune.py abstention` (five of six leave-one-set-out folds choose 0.38/0.30).
     abstain_below: float = 0.40
     min_coverage: float = 0.30
+    # Sentences within answer_margin of the best one's relevance are candidates; relevance is
+    # cosine + term_boost x the question's idf-weighted terms in the sentence, less
+    # fragment_penalty for a lead-in ending in ":" ("the participants:"); candidates are picked
+    # by maximal marginal relevance with this much weight on not repeating each other.
+    answer_margin: float = 0.15
+    term_boost: float = 0.3
+    fragment_penalty: float = 0.3
+    answer_diversity: float = 0.3
+    # --- Questions about change (side by side) -----------------------------------------------
+    # A period addresses a theme when its passages cover presence_coverage of the theme's
+    # terms (a period's text rarely uses a question's framing), or when the theme's rarer
+    # names hold named_share of one passage ("Afghanistan's place in the agenda").
+    presence_coverage: float = 0.15
+    named_share: float = 0.5
+    # A period shows at least period_passages passages; each further document whose best
+    # passage scores spread_floor of the period's best is heard too (0.3-0.5 measured alike).
+    period_passages: int = 3
+    spread_floor: float = 0.5
+    # Commentary (documents of kind "analysis") is searched for this many passages; at most
+    # this many of its sentences are quoted.
+    commentary_passages: int = 2
     max_file_mb: float = 50.0
     max_question_chars: int = 2000
     host: str = "127.0.0.1"

@@ -2,154 +2,37 @@
 
 A question about change is answered period by period (date filters), not from the corpus as a
 whole, so a period whose documents are silent on a theme shows up as silent instead of being
-crowded out by the talkative ones. The answer keeps the ``Answer`` shape of ``ask``.
+crowded out by the talkative ones. Analysis pieces (commentary) are searched with the whole
+question and quoted apart. The result is an ``Answer`` like any other.
 """
 
 from __future__ import annotations
 
 import math
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from c5qa.answer.expected import absence_theme
-from c5qa.answer.plain import (
-    ABSTAIN_TEXT,
-    CHANGE,
-    Answer,
-    Citation,
-    Policy,
-    about_change,
-    evidence,
-    names,
-    terms_of,
-    unknown_names,
-    weighted_share,
-)
-from c5qa.index.lexical import PUNCTUATION
+from c5qa.answer.plain import ABSTAIN_TEXT, compose, evidence, terms_of, weighted_share
+from c5qa.answer.types import Answer, Quote, Section
 from c5qa.index.store import IndexStore
-from c5qa.retrieve.search import YEAR, Filters, Passage, content_terms
+from c5qa.query.analysis import Question
+from c5qa.query.request import COMMENTARY, Filters, Period
+from c5qa.query.terms import Terms
+from c5qa.retrieve.search import Passage, Query
+from c5qa.retrieve.searcher import Searcher
+from c5qa.settings import Settings
 
-COMMENTARY = ("analysis",)  # document kinds that comment on others rather than speak for a period
-# A period's passages are judged against the question without its years, but still with the
-# framing no period's text uses ("language on", "the level of"), and the commentary against the
-# whole question: both address a theme at a lower share of its terms than a direct answer needs.
-PRESENCE_COVERAGE = 0.15
-# Or the theme's names hold this share (idf-weighted) of one of the period's passages.
-NAMED_SHARE = 0.5
-# A further document's best passage joins a period's passages at this share of the period's
-# best score; below it, the document is not about the theme.
-SPREAD_FLOOR = 0.5
-
-
-@dataclass(frozen=True)
-class Period:
-    label: str
-    start: str  # inclusive ISO prefix, e.g. "2015"
-    end: str
-
-    @property
-    def filters(self) -> Filters:
-        """The period's own documents: what was said then, not later commentary on it."""
-        return Filters(date_from=self.start, date_to=self.end, exclude_kinds=COMMENTARY)
-
-
-def parse_periods(text: str) -> list[Period]:
-    """ "2015-2022,2023,2025-11-07" → three periods. Bounds are ISO date prefixes, so a
-    month-only date ("2025-11") falls into its year and its month."""
-    date = r"\d{4}(?:-\d{2}){0,2}"
-    periods = []
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        match = re.fullmatch(rf"({date})(?:\s*(?:–|-(?=\d{{4}}\b)|\.\.)\s*({date}))?", part)
-        if not match:
-            raise ValueError(f"period {part!r} is not DATE or DATE-DATE (DATE: YYYY[-MM[-DD]])")
-        start, end = match.group(1), match.group(2) or match.group(1)
-        if end[: len(start)] < start[: len(end)]:
-            raise ValueError(f"period {part!r} ends before it starts")
-        periods.append(Period(part.replace(" ", ""), start, end))
-    return periods
-
-
-def default_periods(store: IndexStore) -> list[Period]:
-    """One period per year that has dated documents."""
-    years = sorted({d.date[:4] for d in store.documents.values() if d.date[:4].isdigit()})
-    return [Period(year, year, year) for year in years]
-
-
-# The format's beginnings, which no year names: "from the early years through 2023".
-_EARLY = re.compile(
-    r"\b(?:(?:the |its )?(?:early|first|initial) years|(?:at|from) the (?:outset|start|beginning)|"
-    r"in the beginning|initially|originally|at first|"
-    r"(?:its|the) (?:founding|inception|early days))\b",
-    re.IGNORECASE,
-)
-
-
-# A dated event that stands for its period: "the 2015 Samarkand declaration", "the November
-# 2025 Washington summit", "the 2023 leaders' summit", "the April 2021 ministerial".
-_MONTH = (
-    r"(?i:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
-)
-_EVENT = re.compile(
-    rf"\b(?:{_MONTH}\s+)?(?:19|20)\d{{2}}\b(?:\s+(?:[A-Z][\w.’'-]*|(?i:leaders)[’']?))*\s+"
-    r"(?i:declarations?|joint statements?|statements?|summits?|ministerials?|meetings?|"
-    r"sessions?|readouts?|remarks|resolutions?|fact sheets?|documents?|texts?)\b"
-)
-# "2015–2022", "2019-2020": one span of years, not two years to set side by side.
-_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*[–—-]\s*((?:19|20)\d{2})\b")
-
-
-def period_free(question: str) -> str:
-    """The question without its years, the dated events that stand for them and its words of
-    change, for searching within periods. The period filters already do the years' work, and
-    left in they pull the passages that themselves compare those years (an analysis weighing
-    "2023" against "2025") ahead of the passages about the theme; a period's own event name
-    ("the 2023 New York Declaration") is missing from every other period."""
-    text = _EVENT.sub(" ", _EARLY.sub(" ", question))
-    text = re.sub(rf"\b(?:{_MONTH}\s+)?(?:19|20)\d{{2}}s?\b", " ", text)
-    return " ".join(CHANGE.sub(" ", text).split())
-
-
-def years_in(question: str) -> list[Period]:
-    """The periods a question names, in order: one per year ("between 2023 and 2025"), one
-    per span ("the early years (2015–2022)")."""
-    spans = [sorted(match.groups()) for match in _SPAN.finditer(question)]
-    periods = {
-        first: Period(f"{first}–{last}" if first < last else first, first, last)
-        for first, last in spans
-    }
-    spanned = {year for span in spans for year in span}
-    for year in YEAR.findall(question):
-        if year not in spanned:
-            periods.setdefault(year, Period(year, year, year))
-    return [periods[start] for start in sorted(periods)]
-
-
-def periods_asked(question: str, store: IndexStore) -> list[Period]:
-    """The periods a question names: each year, and "the early years" as everything from the
-    first dated document up to the first year named ("2015–2022" before "2023")."""
-    periods = years_in(question)
-    if not (periods and _EARLY.search(question)):  # the documents are read only then
-        return periods
-    dated = default_periods(store)
-    if dated and dated[0].start < periods[0].start:
-        first, last = dated[0].start, str(int(periods[0].start) - 1)
-        periods.insert(0, Period(first if first == last else f"{first}–{last}", first, last))
-    return periods
-
-
-def side_by_side(question: str, store: IndexStore) -> list[Period]:
-    """The periods a question is answered over, side by side, or [] for a plain answer: a
-    question of change that names two periods, or "Does the 2025 statement mention climate
-    change?"."""
-    periods = periods_asked(question, store)
-    if (periods and absence_theme(question)) or (about_change(question) and len(periods) >= 2):
-        return periods
-    return []
+NO_DOCUMENT = "no document in this period."
+SILENT = "no passage in the period's documents addresses this"
+NOT_SAID = "nothing in these documents passes the match threshold, lexically or by meaning."
+# A name most passages use ("C5+1": idf below log 2) names nothing in particular.
+COMMON_NAME_IDF = math.log(2)
 
 
 @dataclass(frozen=True)
 class Finding:
+    """A period's passages and whether they address the theme."""
+
     period: Period
     present: bool
     passages: tuple[Passage, ...]
@@ -157,77 +40,7 @@ class Finding:
     coverage: float
 
 
-def compose_comparison(
-    question: str,
-    findings: list[Finding],
-    answers: list[Answer],
-    commentary: Answer | None = None,
-    absence: bool = False,
-    unused: list[str] | None = None,
-) -> Answer:
-    """Side by side: per period the best quoted sentences, or a plain statement of absence
-    with the closest near-miss and its score."""
-    passages: list[Passage] = []
-    citations: list[Citation] = []
-    lines = []
-    for finding, answer in zip(findings, answers, strict=True):
-        offset = len(passages)
-        passages.extend(finding.passages)
-        label = f"**{finding.period.label}:**"
-        if not finding.passages:
-            lines.append(f"{label} no document in this period.")
-            continue
-        if finding.present and not answer.abstained:
-            shifted = re.sub(
-                r"\[(\d+)\]", lambda m, o=offset: f"[{int(m.group(1)) + o}]", answer.text
-            )
-            lines.append(f"{label} {' '.join(shifted.split(chr(10) * 2))}")
-            citations.extend(
-                Citation(c.n + offset, c.source, c.start, c.end, c.text, c.score)
-                for c in answer.citations
-            )
-        else:
-            near = finding.passages[0]
-            lines.append(
-                f"{label} no passage in the period's documents addresses this (closest: "
-                f"{near.title}, {near.location}, score {near.score:.2f} [{offset + 1}])."
-            )
-    if absence and findings:
-        said = any(f.present for f in findings)
-        lines.insert(
-            0,
-            "**Yes.**"
-            if said
-            else "**No** — nothing in these documents passes "
-            "the match threshold, lexically or by meaning.",
-        )
-    if commentary is not None and not commentary.abstained and commentary.citations:
-        offset = len(passages)
-        passages.extend(commentary.passages)
-        quoted = " ".join(f"{c.text} [{c.n + offset}]" for c in commentary.citations[:2])
-        lines.append(f"**Commentary** ({commentary.passages[0].title}): {quoted}")
-        citations.extend(
-            Citation(c.n + offset, c.source, c.start, c.end, c.text, c.score)
-            for c in commentary.citations[:2]
-        )
-    if unused:
-        lines.append(f"*The documents never use {' or '.join(f'“{w}”' for w in unused)}.*")
-    refused = not citations and not absence  # every period silent and no commentary
-    if refused:
-        lines.insert(0, ABSTAIN_TEXT)
-    return Answer(question, "\n\n".join(lines), refused, tuple(passages), tuple(citations))
-
-
-def unused_names(question: str, store: IndexStore) -> list[str]:
-    """The question's names that no document uses, as the question writes them ("B3W")."""
-    unknown = set(unknown_names(question, store))
-    if not unknown:
-        return []
-    words = (re.sub(r"['’]s$", "", word.strip(PUNCTUATION)) for word in question.split())
-    return list(dict.fromkeys(w for w in words if unknown.intersection(content_terms(w))))
-
-
-def spread(passages: list[Passage], n: int, floor: float = SPREAD_FLOOR) -> list[Passage]:
+def spread(passages: list[Passage], n: int, floor: float) -> list[Passage]:
     """The ``n`` best passages, then the best passage of each further document that scores
     at least ``floor`` times the period's best: a period speaks through all its documents,
     and two passages of one press release must not hide the founding declaration of the
@@ -241,28 +54,140 @@ def spread(passages: list[Passage], n: int, floor: float = SPREAD_FLOOR) -> list
     return chosen
 
 
+def judging(settings: Settings) -> Settings:
+    """A period's passages are judged against the question without its years, but still with
+    the framing no period's text uses ("language on", "the level of"), and the commentary
+    against the whole question: both address a theme at a lower share of its terms than a
+    direct answer needs."""
+    return settings.replace(min_coverage=min(settings.min_coverage, settings.presence_coverage))
+
+
 def find(
-    question: str,
-    query,
+    terms: Terms,
+    query: Query,
     passages: list[Passage],
     store: IndexStore,
     period: Period,
-    policy: Policy,
+    settings: Settings,
 ) -> Finding:
-    support, coverage, _ = evidence(question, query, passages, store, policy.term_boost)
-    # Present by meaning, or lexically: every content word of the theme in one passage. An
-    # absence is only claimed when neither finds anything.
-    terms = set(content_terms(question))
-    literal = bool(terms) and any(terms <= terms_of(store, p.text) for p in passages)
-    # Or by its names: "Afghanistan's place in the C5+1 agenda" is about Afghanistan, and a
-    # period whose passages name it addresses it, in whatever words ("place", "agenda").
-    # A name most passages use ("C5+1": idf below log 2) names nothing in particular.
-    weights = {n: store.lexical.idf(n) for n in names(question)}
-    named = {n: w for n, w in weights.items() if w > math.log(2)}
+    """Whether ``passages`` address the theme: by meaning and coverage, lexically (every
+    content word of the theme in one passage), or by its names ("Afghanistan's place in the
+    C5+1 agenda" is about Afghanistan, and a period whose passages name it addresses it, in
+    whatever words). An absence is only claimed when none finds anything."""
+    bar = judging(settings)
+    found = evidence(terms.terms, query.vector, passages, store, bar)
+    words = set(terms.terms)
+    literal = bool(words) and any(words <= terms_of(store, p.text) for p in passages)
+    weights = {n: store.lexical.idf(n) for n in terms.names}
+    named = {n: w for n, w in weights.items() if w > COMMON_NAME_IDF}
     by_name = bool(named) and any(
-        weighted_share(named, terms_of(store, p.text)) >= NAMED_SHARE for p in passages
+        weighted_share(named, terms_of(store, p.text)) >= settings.named_share for p in passages
     )
     present = bool(passages) and (
-        literal or (support >= policy.min_support and (coverage >= policy.min_coverage or by_name))
+        literal
+        or (found.support >= bar.abstain_below and (found.coverage >= bar.min_coverage or by_name))
     )
-    return Finding(period, present, tuple(passages), support, coverage)
+    return Finding(period, present, tuple(passages), found.support, found.coverage)
+
+
+def findings(
+    searcher: Searcher,
+    store: IndexStore,
+    query: Query,
+    periods: Sequence[Period],
+    k: int,
+    mode: str | None,
+) -> list[Finding]:
+    """Each period's passages and whether they address the query, judged on what was
+    searched: the question without its years and words of change, which no single period
+    holds."""
+    settings = searcher.settings
+    per_period = max(settings.period_passages, -(-k // len(periods)))
+    out = []
+    for period in periods:
+        candidates = searcher.passages(store, query, 3 * per_period, period.filters, mode)
+        passages = spread(candidates, per_period, settings.spread_floor)
+        out.append(find(query.terms, query, passages, store, period, settings))
+    return out
+
+
+def _period_section(finding: Finding, answer: Answer, offset: int) -> Section:
+    label = finding.period.label
+    if not finding.passages:
+        return Section(label, note=NO_DOCUMENT)
+    if finding.present and not answer.abstained:
+        return Section(label, parts=tuple(s.shifted(offset) for s in answer.sections))
+    return Section(label, note=SILENT, closest=offset + 1)
+
+
+def _commentary(commentary: Answer, offset: int, limit: int) -> Section | None:
+    quotes: tuple[Quote, ...] = commentary.citations[:limit]
+    if commentary.abstained or not quotes:
+        return None
+    caption = commentary.passages[0].title
+    return Section("Commentary", tuple(q.shifted(offset) for q in quotes), caption=caption)
+
+
+def side_by_side(
+    question: Question,
+    about: Question,
+    found: list[Finding],
+    answers: list[Answer],
+    commentary: Answer,
+    absence: bool,
+    settings: Settings,
+) -> Answer:
+    """Per period the best quoted sentences, or a plain statement of absence with the closest
+    near miss and its score; then the commentary. A yes/no question about a mention gets its
+    verdict first; when every period is silent and no commentary speaks, the answer abstains
+    (still listing each period's closest passage)."""
+    passages: list[Passage] = []
+    sections: list[Section] = []
+    for finding, answer in zip(found, answers, strict=True):
+        sections.append(_period_section(finding, answer, len(passages)))
+        passages.extend(finding.passages)
+    said = _commentary(commentary, len(passages), settings.commentary_passages)
+    if said is not None:
+        passages.extend(commentary.passages)
+        sections.append(said)
+    notes = (f"The documents never use {' or '.join(f'“{w}”' for w in about.unused)}.",)
+    quoted = any(s.all_quotes() for s in sections)
+    if absence and found:
+        present = any(f.present for f in found)
+        verdict, lead = ("yes", "") if present else ("no", NOT_SAID)
+    elif quoted:
+        verdict = "answered" if all(f.present for f in found) else "partial"
+        lead = ""
+    else:
+        verdict, lead = "abstained", ABSTAIN_TEXT
+    kept = notes if about.unused else ()
+    return Answer(question.text, verdict, lead, tuple(sections), tuple(passages), kept)
+
+
+def compare(
+    question: Question,
+    about: Question,
+    queries: tuple[Query, Query],
+    periods: Sequence[Period],
+    searcher: Searcher,
+    store: IndexStore,
+    k: int,
+    mode: str | None,
+) -> Answer:
+    """``about`` is what the quotes answer (the question, or the theme of "does it mention");
+    ``queries[0]`` searches each period, and its terms judge them; ``queries[1]`` searches the
+    commentary, which weighs periods against each other and so is found by the whole question,
+    years included."""
+    settings = searcher.settings
+    query, across = queries
+    found = findings(searcher, store, query, periods, k, mode)
+    quoting = settings.replace(abstain_below=0.0, min_coverage=0.0)
+    answers = [compose(about, query.vector, f.passages, store, quoting, typed=False) for f in found]
+    near = searcher.passages(
+        store, across, settings.commentary_passages, Filters(kinds=COMMENTARY), mode
+    )
+    commentary = compose(about, across.vector, near, store, judging(settings))
+    # Answering a theme apart from the question is how a yes/no question about a mention is
+    # answered: its verdict comes first.
+    absence = about is not question
+    return side_by_side(question, about, found, answers, commentary, absence, settings)

@@ -1,38 +1,20 @@
-"""Stage 7: a conversation around the answer — what earlier turns add to the search, and how an
-answer with its sources reads as chat messages.
+"""An ``Answer`` as people and programs read it: markdown with ``[n]`` markers (the JSON's
+``answer``), escaped chat markdown, terminal text, JSON. The only place answers become text.
+
+Document text and metadata are untrusted: in the chat every piece of them is escaped, and only
+the markup written here (bold labels and markers, italic notes) is live.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable
 
-from c5qa.answer.plain import Answer
+from c5qa.answer.types import Answer, Quote, Section
+from c5qa.retrieve.search import Passage
 
-Message = Mapping[str, object]
-
-
-def _content_text(content: object) -> str:
-    """Gradio may hand over a message's content as a string or a list of typed parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, Sequence):
-        return " ".join(
-            str(part.get("text", "")) if isinstance(part, Mapping) else str(part)
-            for part in content
-        )
-    return ""
-
-
-def previous_question(history: Sequence[Message]) -> str:
-    """The last question the user asked before this one: what a follow-up is about."""
-    for message in reversed(history):
-        if message.get("role") == "user":
-            text = _content_text(message.get("content")).strip()
-            if text:
-                return text
-    return ""
+_URL = re.compile(r"https?://[^\s<>\"'`]+")
 
 
 def escape_markdown(text: str) -> str:
@@ -41,15 +23,72 @@ def escape_markdown(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#|~!])", r"\\\1", text)
 
 
-def format_answer(answer: Answer) -> str:
-    """The answer as chat markdown: quoted sentences with [n] markers, then the sources."""
-    body = escape_markdown(answer.text)
-    body = re.sub(r"\\\[(\d+)\\\]", r"**[\1]**", body)
-    # Period labels and verdicts ("**2023:**", "**No**") are ours, not corpus text: keep bold.
-    return re.sub(r"(?m)^\\\*\\\*([^*\\\n]{1,90})\\\*\\\*", r"**\1**", body)
+def _plain(text: str) -> str:
+    return text
 
 
-def format_source(answer: Answer, n: int) -> tuple[str, str]:
+class _Style:
+    """How the pieces of an answer are written: verbatim (``markdown``) or escaped for the
+    chat (``chat_markdown``), where markers are bold too."""
+
+    def __init__(self, chat: bool) -> None:
+        self.text: Callable[[str], str] = escape_markdown if chat else _plain
+        self.chat = chat
+
+    def marker(self, n: int) -> str:
+        return f"**[{n}]**" if self.chat else f"[{n}]"
+
+    def quote(self, quote: Quote) -> str:
+        return f"{self.text(quote.text)} {self.marker(quote.n)}"
+
+
+def _note(section: Section, passages: tuple[Passage, ...], style: _Style) -> str:
+    if not section.closest:
+        return style.text(section.note)
+    near = passages[section.closest - 1]
+    return (
+        f"{style.text(section.note)} (closest: {style.text(near.title)}, "
+        f"{style.text(near.location)}, score {near.score:.2f} {style.marker(section.closest)})."
+    )
+
+
+def _section(section: Section, passages: tuple[Passage, ...], style: _Style) -> str:
+    pieces = [style.quote(q) for q in section.quotes]
+    pieces += [_section(part, passages, style) for part in section.parts]
+    body = " ".join(pieces) if pieces else _note(section, passages, style)
+    if section.caption:
+        return f"**{style.text(section.label)}** ({style.text(section.caption)}): {body}"
+    return f"**{style.text(section.label)}:** {body}" if section.label else body
+
+
+def _lead(answer: Answer, style: _Style) -> str:
+    if answer.verdict == "yes":
+        return "**Yes.**" + (f" {style.text(answer.lead)}" if answer.lead else "")
+    if answer.verdict == "no":
+        return "**No**" + (f" — {style.text(answer.lead)}" if answer.lead else "")
+    return style.text(answer.lead)
+
+
+def _paragraphs(answer: Answer, style: _Style) -> list[str]:
+    paragraphs = [_lead(answer, style)] if answer.lead or answer.verdict in ("yes", "no") else []
+    paragraphs += [_section(s, answer.passages, style) for s in answer.sections]
+    paragraphs += [f"*{style.text(note)}*" for note in answer.notes]
+    return paragraphs
+
+
+def markdown(answer: Answer) -> str:
+    """The answer with ``[n]`` markers, quotes verbatim: ``ask --json``'s ``answer``."""
+    return "\n\n".join(_paragraphs(answer, _Style(chat=False)))
+
+
+def chat_markdown(answer: Answer, before: str = "") -> str:
+    """The answer for the chat: document text escaped, markers and labels bold; ``before``
+    (markdown of ours, such as which filters applied) comes first."""
+    body = "\n\n".join(_paragraphs(answer, _Style(chat=True)))
+    return f"{before}\n\n{body}" if before else body
+
+
+def source_card(answer: Answer, n: int) -> tuple[str, str]:
     """(title line, markdown body) of passage ``n`` with the quoted sentences in bold."""
     passage = answer.passages[n - 1]
     quoted = sorted(
@@ -66,10 +105,65 @@ def format_source(answer: Answer, n: int) -> tuple[str, str]:
     if passage.partial:
         lines.append("*Partial text: the corpus holds only part of this document.*")
     lines.append("".join(parts))
-    if re.fullmatch(r"https?://[^\s<>\"'`]+", passage.url):
+    if _URL.fullmatch(passage.url):
         lines.append(f"<{passage.url}>")
     lines.append(f"`{passage.source}` · score {passage.score:.2f}")
     where = " · ".join(x for x in (passage.date, passage.location) if x)
     partial = " (partial text)" if passage.partial else ""
     title = f"[{n}] {passage.title}{partial} — {where}" if where else f"[{n}] {passage.title}"
     return title, "\n\n".join(lines)
+
+
+def terminal(answer: Answer) -> str:
+    """The answer and its sources as ``c5qa ask`` prints them."""
+    lines = [markdown(answer), "", "Sources:" if not answer.abstained else "Closest material:"]
+    for n, p in enumerate(answer.passages, start=1):
+        meta = ", ".join(x for x in (p.publisher, p.date, p.location) if x)
+        partial = " (partial text)" if p.partial else ""
+        lines.append(f"[{n}] {p.title}{partial} — {meta} — {p.source} (score {p.score:.2f})")
+        lines.append("    " + " ".join(p.text.split()))
+    return "\n".join(lines)
+
+
+def passage_json(passage: Passage, n: int) -> dict:
+    return {
+        "n": n,
+        "source": passage.source,
+        "title": passage.title,
+        "date": passage.date,
+        "publisher": passage.publisher,
+        "location": passage.location,
+        "start": passage.start,
+        "end": passage.end,
+        "text": passage.text,
+        "score": round(float(passage.score), 4),
+    }
+
+
+def _section_json(section: Section) -> dict:
+    return {
+        "label": section.label,
+        "note": section.note,
+        "closest": section.closest,
+        "caption": section.caption,
+        "quotes": [
+            {"n": q.n, "source": q.source, "start": q.start, "end": q.end, "text": q.text}
+            for q in section.quotes
+        ],
+        "parts": [_section_json(part) for part in section.parts],
+    }
+
+
+def to_json(answer: Answer) -> dict:
+    """``ask --json``: the contract's question, answer, abstained and passages, plus the
+    structure (verdict, lead, sections, notes)."""
+    return {
+        "question": answer.question,
+        "answer": markdown(answer),
+        "abstained": answer.abstained,
+        "passages": [passage_json(p, n) for n, p in enumerate(answer.passages, start=1)],
+        "verdict": answer.verdict,
+        "lead": answer.lead,
+        "sections": [_section_json(s) for s in answer.sections],
+        "notes": list(answer.notes),
+    }

@@ -7,6 +7,7 @@ the answer policy's support threshold count as "present"; each keeps its evidenc
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,3 +147,28 @@ def table(theme_map: ThemeMap) -> list[list[object]]:
         [theme, *(round(c.score, 2) for c in row)]
         for theme, row in zip(theme_map.themes, theme_map.cells, strict=True)
     ]
+
+
+class ThemeMaps:
+    """The theme map of the current generation, computed once per generation and themes: a
+    map costs a pass over every sentence vector, and the chat draws it on every page load."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._maps: dict[tuple, ThemeMap] = {}
+
+    def get(
+        self,
+        store: IndexStore,
+        embedder: Embedder,
+        themes: tuple[tuple[str, str], ...],
+        threshold: float,
+    ) -> ThemeMap:
+        key = (store.generation, themes, threshold)
+        with self._lock:
+            cached = self._maps.get(key)
+        if cached is None:
+            cached = build_map(store, embedder, themes, threshold)
+            with self._lock:
+                self._maps = {key: cached}  # older generations are not needed again
+        return cached

@@ -10,10 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from c5qa.answer.plain import Answer
+from c5qa.answer.render import terminal, to_json
 from c5qa.app.logs import configure
-from c5qa.app.service import Service
-from c5qa.index.store import IndexProblem, IndexReport
+from c5qa.app.service import IndexProblem, IndexReport, Service
+from c5qa.query.request import Request
 from c5qa.settings import Settings, load_settings
 
 
@@ -31,17 +31,6 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _print_json(obj: object) -> None:
     print(json.dumps(obj, ensure_ascii=False), flush=True)
-
-
-def _print_answer(answer: Answer) -> None:
-    print(answer.text)
-    print()
-    print("Sources:" if not answer.abstained else "Closest material:")
-    for n, p in enumerate(answer.passages, start=1):
-        meta = ", ".join(x for x in (p.publisher, p.date, p.location) if x)
-        partial = " (partial text)" if p.partial else ""
-        print(f"[{n}] {p.title}{partial} — {meta} — {p.source} (score {p.score:.2f})")
-        print("    " + " ".join(p.text.split()))
 
 
 def _print_report(report: IndexReport, as_json: bool) -> None:
@@ -98,6 +87,7 @@ def _read_batch(path: Path) -> list[dict]:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     service = Service(_settings(args))
+    Request.of(service.settings, "", k=args.k)  # a bad --k is refused before anything loads
     if args.batch:
         items = _read_batch(args.batch)
         service.store(), service.embedder  # load before timing: model load is not per question
@@ -106,7 +96,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             started = time.perf_counter()
             answer = service.ask(item["question"], history=item.get("history") or (), k=args.k)
             seconds.append(time.perf_counter() - started)
-            _print_json(answer.to_json())
+            _print_json(to_json(answer))
         if seconds:
             p95 = statistics.quantiles(seconds, n=20)[-1] if len(seconds) > 1 else seconds[0]
             print(
@@ -119,10 +109,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print("c5qa ask: give a QUESTION or --batch FILE", file=sys.stderr)
         return 2
     answer = service.ask(" ".join(args.question), k=args.k)
-    if args.json:
-        _print_json(answer.to_json())
-    else:
-        _print_answer(answer)
+    print(json.dumps(to_json(answer), ensure_ascii=False) if args.json else terminal(answer))
     return 0
 
 
@@ -148,9 +135,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     service = Service(_settings(args))
     log = (lambda m: print(m, file=sys.stderr)) if args.json else print
-    result = beir_benchmark(
-        args.path, service.embedder, args.cache, progress=sys.stderr.isatty(), log=log
-    )
+    result = beir_benchmark(args.path, service, args.cache, progress=sys.stderr.isatty(), log=log)
     if args.json:
         _print_json(result)
         return 0
@@ -202,15 +187,12 @@ def cmd_bench_load(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from c5qa.answer.compare import parse_periods
+    from c5qa.query.request import parse_periods
 
     service = Service(_settings(args))
     periods = parse_periods(args.periods) if args.periods else None
     answer = service.compare(" ".join(args.theme), periods, k=args.k)
-    if args.json:
-        _print_json(answer.to_json())
-    else:
-        _print_answer(answer)
+    print(json.dumps(to_json(answer), ensure_ascii=False) if args.json else terminal(answer))
     return 0
 
 
@@ -280,16 +262,17 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="c5qa", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+Subcommands = argparse._SubParsersAction  # argparse names no public type for it
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--corpus", type=Path, help="corpus folder (default: setting corpus_dir)")
-        p.add_argument("--index", type=Path, help="index folder (default: setting index_dir)")
 
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--corpus", type=Path, help="corpus folder (default: setting corpus_dir)")
+    p.add_argument("--index", type=Path, help="index folder (default: setting index_dir)")
+
+
+def _add_index(sub: Subcommands) -> None:
     p = sub.add_parser("index", help="build or update the index from the corpus")
-    common(p)
+    _common(p)
     p.add_argument("--json", action="store_true", help="print one JSON report")
     p.add_argument(
         "--watch",
@@ -304,16 +287,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_index)
 
+
+def _add_ask(sub: Subcommands) -> None:
     p = sub.add_parser("ask", help="answer a question with cited passages")
-    common(p)
+    _common(p)
     p.add_argument("--k", type=int, default=None, help="passages to retrieve (default 5)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--batch", type=Path, help="JSON Lines of questions ('-' for stdin)")
     p.add_argument("question", nargs="*")
     p.set_defaults(func=cmd_ask)
 
+
+def _add_eval(sub: Subcommands) -> None:
     p = sub.add_parser("eval", help="recall@1/@5 and MRR on a question set")
-    common(p)
+    _common(p)
     p.add_argument("file", type=Path)
     p.add_argument("--k", type=int, default=5)
     p.add_argument(
@@ -324,21 +311,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 
+
+def _add_compare(sub: Subcommands) -> None:
     p = sub.add_parser("compare", help="evidence for a theme per period, side by side")
-    common(p)
+    _common(p)
     p.add_argument("theme", nargs="+")
     p.add_argument("--periods", help="e.g. 2015-2022,2023,2025 (default: one per year)")
     p.add_argument("--k", type=int, default=None)
     p.add_argument("--json", action="store_true", help="the same object shape as ask --json")
     p.set_defaults(func=cmd_compare)
 
+
+def _add_themes(sub: Subcommands) -> None:
     p = sub.add_parser("themes", help="the theme × document map")
-    common(p)
+    _common(p)
     p.add_argument("--out", type=Path, help="write the map as a PNG")
     p.add_argument("--themes", help="comma-separated labels, label=search text allowed")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_themes)
 
+
+def _add_bench(sub: Subcommands) -> None:
     p = sub.add_parser("bench", help="benchmarks")
     bench = p.add_subparsers(dest="benchmark", required=True)
     p = bench.add_parser("beir", help="BM25, dense and hybrid on a BEIR dataset (test split)")
@@ -366,8 +359,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench_load)
 
+
+def _add_serve(sub: Subcommands) -> None:
     p = sub.add_parser("serve", help="start the web chat")
-    common(p)
+    _common(p)
     p.add_argument("--host", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 7860)")
     p.add_argument(
@@ -375,11 +370,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_serve)
 
+
+def _add_passwd(sub: Subcommands) -> None:
     p = sub.add_parser(
         "passwd", help="print a user line for C5QA_AUTH_FILE (password read from the terminal)"
     )
     p.add_argument("user")
     p.set_defaults(func=cmd_passwd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="c5qa", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (
+        _add_index,
+        _add_ask,
+        _add_eval,
+        _add_compare,
+        _add_themes,
+        _add_bench,
+        _add_serve,
+        _add_passwd,
+    ):
+        add(sub)
     return parser
 
 

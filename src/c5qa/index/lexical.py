@@ -6,44 +6,26 @@ Dense vectors blur exact names, numbers and acronyms ("Wabtec", "$4.2 billion", 
 BM25's idf and average length are corpus-wide, so every index update rebuilds the scores of
 all chunks. Tokenising is the slow part of that, so callers keep each chunk's token ids and
 ``from_ids`` rebuilds the scores from them in a few vectorised passes.
+
+The index goes through bm25s's public ``BM25.index``; ``VectorisedBM25`` only overrides
+``build_index_from_ids``, which bm25s documents as the method to override to build the index
+another way, because bm25s's own loops over documents in Python: about 0.5 s against 0.06 s
+on 12k chunks, paid on every update.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
-import string
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import KeysView, Sequence
 from pathlib import Path
 from typing import ClassVar
 
 import bm25s
 import numpy as np
-import Stemmer
-from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
-from bm25s.stopwords import STOPWORDS_EN
+from bm25s.tokenization import Tokenized
 
-# Numbers keep their separators ("4.2", "1,000"); words keep inner "." and "+" ("u.s", "c5+1").
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:[+.][^\W_]+)*")
-_STOPWORDS = frozenset(STOPWORDS_EN)
-PUNCTUATION = string.punctuation + "“”‘’"  # what surrounds a word as a person typed it
-_stemmer = Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=200_000)
-def _stem(token: str) -> str:
-    return token if any(ch.isdigit() or ch in ".+" for ch in token) else _stemmer.stemWord(token)
-
-
-def tokenize(text: str) -> list[str]:
-    tokens = []
-    for match in _TOKEN.finditer(text.lower().replace("’", "'")):
-        token = match.group()
-        if token not in _STOPWORDS:
-            tokens.append(_stem(token))
-    return tokens
+from c5qa.ingest.tokens import tokenize
 
 
 def chunk_tokens(text: str) -> list[str]:
@@ -74,6 +56,74 @@ def concat_token_ids(
     return np.concatenate(ids), np.concatenate(lengths), list(vocab)
 
 
+def lucene_idf(doc_freq: int, n_docs: int) -> float:
+    """BM25's idf as Lucene computes it (bm25s's default "lucene" method): never negative, so
+    a token in most chunks still counts a little. The one formula both the scores and
+    ``LexicalIndex.idf`` use, so a term's weight in an answer matches its weight in retrieval;
+    a token no chunk uses (``doc_freq`` 0) gets the highest idf."""
+    return math.log(1 + (n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+def _lucene_tfc(
+    tf: np.ndarray, doc_len: np.ndarray, avg_len: float, k1: float, b: float
+) -> np.ndarray:
+    """BM25's term-frequency component (Lucene's, the same as Robertson's), written in the
+    order bm25s evaluates it so every score rounds to the same float32."""
+    return tf / (k1 * ((1 - b) + b * doc_len / avg_len) + tf)
+
+
+def _split(ids: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
+    """Flat ids as one view per document; slicing is several times faster than ``np.split``."""
+    ends = np.cumsum(lengths, dtype=np.int64).tolist()
+    return [ids[start:end] for start, end in zip([0, *ends][:-1], ends, strict=True)]
+
+
+class VectorisedBM25(bm25s.BM25):
+    """``bm25s.BM25`` whose index is counted with numpy rather than a Python loop per document.
+
+    bm25s documents ``build_index_from_ids`` as the method to override to build the index
+    another way; this override returns the very matrix bm25s's would (same layout, same float32
+    scores, see tests/test_lexical.py) in a few vectorised passes. Only the "lucene" method is
+    implemented, the one ``LexicalIndex`` uses and whose idf ``lucene_idf`` is."""
+
+    def build_index_from_ids(
+        self,
+        unique_token_ids: list[int],
+        corpus_token_ids: Sequence[Sequence[int]],
+        show_progress: bool = True,
+        leave_progress: bool = False,
+    ) -> dict:
+        """The CSC score matrix (one column per token, documents ascending) as bm25s stores it;
+        ``corpus_token_ids`` may hold numpy arrays, which spares converting them to lists."""
+        if self.method != "lucene" or self.idf_method != "lucene":
+            raise ValueError(f"VectorisedBM25 computes lucene BM25 only, not {self.method!r}")
+        n_docs, n_vocab = len(corpus_token_ids), len(unique_token_ids)
+        lengths = np.fromiter(map(len, corpus_token_ids), dtype=np.int64, count=n_docs)
+        ids = np.concatenate(corpus_token_ids).astype(np.int64) if n_docs else np.zeros(0, np.int64)
+        docs = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        # Keys ordered token first, then document: the order of bm25s's column-major matrix.
+        keys, tf = np.unique(ids * max(n_docs, 1) + docs, return_counts=True)
+        token, doc = np.divmod(keys, max(n_docs, 1))
+        df = np.bincount(token, minlength=n_vocab)
+        distinct, which = np.unique(df, return_inverse=True)  # few distinct doc frequencies
+        idf = np.array([lucene_idf(int(d), n_docs) for d in distinct], dtype=self.dtype)[which]
+        tfc = _lucene_tfc(
+            tf.astype(self.dtype),
+            lengths[doc].astype(np.float64),
+            float(lengths.mean()) if n_docs else 1.0,
+            self.k1,
+            self.b,
+        )
+        # The base method sets this too: only the BM25L and BM25+ variants have one.
+        self.nonoccurrence_array = None
+        return {
+            "data": (idf[token] * tfc).astype(self.dtype),
+            "indices": doc.astype(self.int_dtype),
+            "indptr": np.concatenate([[0], np.cumsum(df)]).astype(np.int64),
+            "num_docs": n_docs,
+        }
+
+
 class LexicalIndex:
     """BM25 scores for every chunk, plus how much of a question the corpus covers at all."""
 
@@ -100,39 +150,20 @@ class LexicalIndex:
 
     @classmethod
     def from_ids(cls, ids: np.ndarray, lengths: np.ndarray, vocab: Sequence[str]) -> LexicalIndex:
-        """The scores bm25s's own ``index`` computes, counted with numpy instead of a Python
-        loop per document (seconds → tens of ms on 12k chunks); bm25s's idf and tf formulas.
-        Tokens of ``vocab`` that no document uses are left out, as bm25s would."""
-        bm25 = bm25s.BM25(k1=cls.K1, b=cls.B)
+        """The index of the documents ``lengths`` cuts the flat token ``ids`` into, built in
+        tens of ms on 12k chunks (see ``VectorisedBM25``). Tokens of ``vocab`` that no document
+        uses are left out and the rest renumbered in ``vocab`` order, as bm25s's own index of
+        the token lists would leave them out; no empty token is added, so the vocabulary holds
+        exactly the tokens scored."""
         n_docs = len(lengths)
         ids = np.asarray(ids, dtype=np.int64)
         used = np.flatnonzero(np.bincount(ids, minlength=len(vocab)))
         compact = np.zeros(len(vocab), dtype=np.int64)
         compact[used] = np.arange(len(used))
-        docs = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-        # Keys ordered token first, then document: the order of bm25s's column-major matrix.
-        keys, tf = np.unique(compact[ids] * max(n_docs, 1) + docs, return_counts=True)
-        token, doc = keys // max(n_docs, 1), keys % max(n_docs, 1)
-        df = np.bincount(token, minlength=len(used))
-        idf_of = _select_idf_scorer(bm25.idf_method)
-        distinct, which = np.unique(df, return_inverse=True)  # few distinct doc frequencies
-        idf = np.array([idf_of(int(d), N=n_docs) for d in distinct], dtype=bm25.dtype)[which]
-        tfc = _select_tfc_scorer(bm25.method)(
-            tf_array=tf.astype(bm25.dtype),
-            l_d=lengths[doc].astype(np.float64),
-            l_avg=float(lengths.mean()) if n_docs else 1.0,
-            k1=bm25.k1,
-            b=bm25.b,
-        )
-        bm25.scores = {
-            "data": (idf[token] * tfc).astype(bm25.dtype),
-            "indices": doc.astype(np.int32),
-            "indptr": np.concatenate([[0], np.cumsum(df)]).astype(np.int64),
-            "num_docs": n_docs,
-        }
-        bm25.vocab_dict = {vocab[t]: i for i, t in enumerate(used.tolist())}
-        bm25.unique_token_ids_set = set(bm25.vocab_dict.values())
-        bm25.nonoccurrence_array = None  # only the BM25L and BM25+ variants use it
+        docs = _split(compact[ids], lengths)
+        bm25 = VectorisedBM25(k1=cls.K1, b=cls.B, method="lucene")
+        tokenized = Tokenized(ids=docs, vocab={vocab[t]: i for i, t in enumerate(used.tolist())})
+        bm25.index(tokenized, create_empty_token=False, show_progress=False)
         return cls(bm25, n_docs)
 
     def save(self, directory: Path) -> None:
@@ -145,6 +176,12 @@ class LexicalIndex:
         count = json.loads((directory / "count.json").read_text())["documents"]
         return cls(bm25, count)
 
+    @property
+    def vocabulary(self) -> KeysView[str]:
+        """Every token some chunk holds: a read-only view, for telling which words the corpus
+        uses at all without reaching into bm25s."""
+        return self._vocab.keys()
+
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         known = [t for t in query_tokens if t in self._vocab]
         if not known or self.n_docs == 0:
@@ -155,4 +192,4 @@ class LexicalIndex:
         """BM25's idf of a token; a token the corpus never uses gets the highest idf."""
         column = self._vocab.get(token)
         doc_freq = 0 if column is None else int(self._doc_freq[column])
-        return math.log(1 + (self.n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
+        return lucene_idf(doc_freq, self.n_docs)

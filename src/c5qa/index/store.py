@@ -180,7 +180,7 @@ def current_generation(index_dir: Path) -> str | None:
 
 
 @dataclass(frozen=True)
-class _Committed:
+class Committed:
     """The current generation's manifest, every file of it verified against its checksum."""
 
     generation: str
@@ -191,7 +191,7 @@ class _Committed:
         return Segment(self.directory / name)
 
 
-def _committed(index_dir: Path) -> _Committed:
+def _committed(index_dir: Path) -> Committed:
     generation = current_generation(index_dir)
     if generation is None:
         raise IndexMissing(f"no index in {index_dir} yet (run `c5qa index`)")
@@ -208,7 +208,7 @@ def _committed(index_dir: Path) -> _Committed:
         raise IndexCorrupt(f"index generation {generation} is incomplete: {exc.filename}") from exc
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise IndexCorrupt(f"index generation {generation} is unreadable: {exc}") from exc
-    return _Committed(generation, gen_dir, manifest)
+    return Committed(generation, gen_dir, manifest)
 
 
 def _by_segment(documents: dict[str, dict]) -> dict[str, dict[int, str]]:
@@ -244,7 +244,7 @@ def open_index(index_dir: Path) -> IndexStore:
     return store
 
 
-def _load(committed: _Committed) -> IndexStore:
+def _load(committed: Committed) -> IndexStore:
     manifest = committed.manifest
     live = _by_segment(manifest["documents"])
     documents: dict[str, Document] = {}
@@ -402,7 +402,7 @@ class _Plan:
     entries: list[Entry]
 
 
-def _plan(previous: _Committed | None, held: dict[str, dict], new: list[Entry]) -> _Plan:
+def _plan(previous: Committed | None, held: dict[str, dict], new: list[Entry]) -> _Plan:
     """Keep a previous segment while it is mostly alive and larger than what is written now;
     otherwise its live documents move into the new segment (vectors and tokens are copied,
     nothing is encoded). Merging a segment into the new one whenever it is not larger keeps
@@ -459,7 +459,7 @@ class _Assembly:
 
 def _assemble(
     tmp: Path,
-    previous: _Committed | None,
+    previous: Committed | None,
     plan: _Plan,
     held: dict[str, dict],
     stats: dict[str, list[int] | None],
@@ -500,9 +500,9 @@ def _assemble(
     return done
 
 
-def _write_generation(
+def write_generation(
     index_dir: Path,
-    previous: _Committed | None,
+    previous: Committed | None,
     held: dict[str, dict],
     new: list[Entry],
     stats: dict[str, list[int] | None],
@@ -510,8 +510,10 @@ def _write_generation(
     expected: dict,
     hnsw_from: int,
 ) -> str:
-    """Commit a generation holding the ``held`` documents of ``previous`` (source → manifest
-    record) and the ``new`` entries (``stats``: their stat keys, when settled)."""
+    """Commit a generation from entries: the ``held`` documents of ``previous`` (source →
+    manifest record) and the ``new`` entries (``stats``: their stat keys, when settled).
+    Public because ``update_index`` is not its only user: benchmarks build large synthetic
+    indexes through it (``previous=None``) without encoding a corpus."""
     before = current_generation(index_dir)  # readers may still be loading it: keep it
     existing = [p.name for p in index_dir.glob("gen-*") if p.is_dir()]
     number = max((int(n.split("-")[1]) for n in existing if n[4:].isdigit()), default=0) + 1
@@ -548,6 +550,14 @@ def _write_generation(
     for path in (*done.written, tmp / "manifest.json", tmp):
         _fsync(path)
     os.rename(tmp, index_dir / generation)
+    _point_current(index_dir, generation)
+    _prune(index_dir, keep={generation, *([before] if before else [])})
+    return generation
+
+
+def _point_current(index_dir: Path, generation: str) -> None:
+    """Switch readers to ``generation``, durably: the pointer is written and synced beside
+    ``CURRENT`` and then renamed over it, so a crash leaves the old pointer or the new one."""
     pointer = index_dir / f".{CURRENT}.tmp"
     with pointer.open("w") as fh:
         fh.write(generation + "\n")
@@ -555,8 +565,6 @@ def _write_generation(
         os.fsync(fh.fileno())
     os.replace(pointer, index_dir / CURRENT)
     _fsync(index_dir)
-    _prune(index_dir, keep={generation, *([before] if before else [])})
-    return generation
 
 
 def _prune(index_dir: Path, keep: set[str]) -> None:
@@ -568,6 +576,195 @@ def _prune(index_dir: Path, keep: set[str]) -> None:
         stale_tmp = path.name.startswith(".gen-") and path.name.endswith(".tmp")
         if (path.is_dir() and path.name.startswith("gen-") and path.name not in keep) or stale_tmp:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _lock(index_dir: Path, wait: float) -> FileLock:
+    """Take the one-writer lock, waiting up to ``wait`` seconds: two writers would number
+    their generations alike and prune each other's work."""
+    try:
+        lock = FileLock(str(index_dir / ".lock"), timeout=wait)
+        lock.acquire()
+    except Timeout as exc:
+        raise IndexBusy(f"another `c5qa index` is updating {index_dir}; try again shortly") from exc
+    return lock
+
+
+def _previous(index_dir: Path, on_notice: Callable[[str], None]) -> Committed | None:
+    """The committed generation to build on; None when there is none or it cannot be trusted
+    (a corrupt one is rebuilt from the corpus rather than refused, and the user told so)."""
+    try:
+        return _committed(index_dir)
+    except IndexMissing:
+        return None
+    except IndexCorrupt as exc:
+        on_notice(f"{exc}; rebuilding the index")
+        return None
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The settings the new generation is built with, and whether the previous one can be
+    reused: ``usable`` is None when there is nothing to reuse or it was built otherwise
+    (``rebuilt`` says why)."""
+
+    expected: dict
+    rebuilt: str
+    usable: Committed | None
+
+
+def _target(
+    settings: Settings,
+    previous: Committed | None,
+    model: Callable[[], Embedder],
+    on_notice: Callable[[str], None],
+) -> _Target:
+    """Settle the generation's settings. The model is only loaded to learn its dimension when
+    the previous generation was built with another one (or there is none)."""
+    name = resolve_model(settings.model)[0]
+    recorded = previous.manifest if previous else {}
+    same_model = recorded.get("model") == name and isinstance(recorded.get("dim"), int)
+    dim = recorded["dim"] if same_model else model().dim
+    expected = _expected_settings(settings, name, dim)
+    rebuilt = _rebuild_reason(previous.manifest if previous else None, expected)
+    if rebuilt:
+        on_notice(f"rebuilding the whole index: {rebuilt}")
+    usable = previous if previous is not None and not rebuilt else None
+    return _Target(expected, rebuilt, usable)
+
+
+@dataclass
+class _Scan:
+    """What a scan of the corpus found, each file classified as held (unchanged, reused as
+    it is), new (added or changed: an entry to write) or failed."""
+
+    held: dict[str, dict] = field(default_factory=dict)  # source → manifest record
+    stats: dict[str, list[int] | None] = field(default_factory=dict)  # new: settled stat keys
+    entries: list[Entry] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    contents: list[tuple[str, str]] = field(default_factory=list)  # (sha256, source) in order
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+    def removed(self, old: dict[str, dict]) -> list[str]:
+        """The ``old`` documents the corpus no longer has (a failed file counts as removed)."""
+        return sorted(set(old) - set(self.held) - set(self.stats))
+
+
+def _scan(settings: Settings, usable: Committed | None) -> _Scan:
+    """Classify every corpus file against ``usable``'s documents. A file whose stat key is the
+    recorded one is not read; only new content is loaded, chunked and tokenised."""
+    corpus_dir = settings.corpus_dir
+    old: dict[str, dict] = usable.manifest["documents"] if usable else {}
+    by_sha = {info["sha256"]: source for source, info in old.items()}
+    max_bytes = int(settings.max_file_mb * 1e6)
+    corpus_root = corpus_dir.resolve()
+    scan_started_ns = time.time_ns()
+    found = _Scan()
+    for path in discover(corpus_dir):
+        source = path.relative_to(corpus_dir).as_posix()
+        try:
+            status, key = _stat_key(path, corpus_root)
+            readable = status is not None and status.st_size <= max_bytes
+            record = old.get(source)
+            if record and key and record.get("stat") == key:
+                sha = record["sha256"]
+            else:  # an unreadable file is not hashed: load_document says why
+                sha = file_sha256(path) if readable else ""
+            settled = key if status and _settled(status, scan_started_ns) else None
+            if record and record["sha256"] == sha:
+                found.held[source] = {**record, "stat": settled}
+                found.contents.append((sha, source))
+                continue
+            document = load_document(path, corpus_dir, max_bytes)
+        except (DocumentError, OSError) as exc:
+            found.failed.append(Failure(source, str(exc).splitlines()[0] if str(exc) else "error"))
+            continue
+        found.entries.append(_new_entry(document, settings, usable, by_sha))
+        found.stats[source] = settled
+        found.contents.append((document.sha256, source))
+        (found.updated if source in old else found.added).append(source)
+    return found
+
+
+def _new_entry(
+    document: Document, settings: Settings, usable: Committed | None, by_sha: dict[str, str]
+) -> Entry:
+    """Chunk and tokenise a new or changed document; when ``usable`` holds the same content
+    under another name (``by_sha``: sha256 → source), its vectors are reused, not encoded."""
+    chunks = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
+    entry = Entry(document, chunks)
+    entry.tokens = [chunk_tokens(lexical_text(document, c)) for c in chunks]
+    twin = by_sha.get(document.sha256)
+    if usable and twin is not None:  # same content under another name: reuse vectors
+        info = usable.manifest["documents"][twin]
+        entry.vectors, entry.sentence_vectors = usable.segment(info["segment"]).arrays(
+            info["position"]
+        )
+    return entry
+
+
+def _nothing_to_write(usable: Committed | None, found: _Scan, removed: list[str]) -> bool:
+    """Whether the committed generation already says all the scan found: no document added,
+    changed or removed, and the same failures (they are recorded in the manifest too)."""
+    failures_same = usable is not None and usable.manifest.get("failed") == [
+        {"source": f.source, "error": f.error} for f in found.failed
+    ]
+    return bool(usable and not found.added and not found.updated and not removed and failures_same)
+
+
+def _commit(
+    index_dir: Path,
+    target: _Target,
+    found: _Scan,
+    removed: list[str],
+    model: Callable[[], Embedder],
+    progress: bool,
+    hnsw_from: int,
+) -> tuple[str, int]:
+    """Write a new generation when the scan found anything to change, encoding what needs it;
+    (generation, chunks embedded). Otherwise only leftovers of killed writers are cleared."""
+    usable = target.usable
+    generation = usable.generation if usable else ""
+    if _nothing_to_write(usable, found, removed):
+        committed = {p.name for p in index_dir.glob("gen-*") if p.name <= generation}
+        _prune(index_dir, keep=committed)
+        return generation, 0
+    embedded = _embed(found.entries, model, progress)
+    generation = write_generation(
+        index_dir,
+        usable,
+        found.held,
+        found.entries,
+        found.stats,
+        found.failed,
+        target.expected,
+        hnsw_from,
+    )
+    return generation, embedded
+
+
+def _report(
+    found: _Scan, removed: list[str], embedded: int, generation: str, rebuilt: str, started: float
+) -> IndexReport:
+    """Sum up an update for the user (``started``: its ``time.perf_counter()`` start)."""
+    by_content: dict[str, list[str]] = {}
+    for sha, source in found.contents:
+        by_content.setdefault(sha, []).append(source)
+    held, entries = found.held, found.entries
+    return IndexReport(
+        duplicates=tuple(tuple(g) for g in by_content.values() if len(g) > 1),
+        added=tuple(found.added),
+        updated=tuple(found.updated),
+        removed=tuple(removed),
+        unchanged=len(held),
+        failed=tuple(found.failed),
+        documents=len(held) + len(entries),
+        chunks=sum(r["chunks"] for r in held.values()) + sum(len(e.chunks) for e in entries),
+        embedded=embedded,
+        seconds=time.perf_counter() - started,
+        generation=generation,
+        rebuilt=rebuilt,
+    )
 
 
 def update_index(
@@ -590,104 +787,16 @@ def update_index(
     if not corpus_dir.is_dir():
         raise IndexProblem(f"corpus folder {corpus_dir} does not exist")
     index_dir.mkdir(parents=True, exist_ok=True)
+    lock = _lock(index_dir, wait)
     try:
-        lock = FileLock(str(index_dir / ".lock"), timeout=wait)
-        lock.acquire()
-    except Timeout as exc:
-        raise IndexBusy(f"another `c5qa index` is updating {index_dir}; try again shortly") from exc
-    try:
-        try:
-            previous: _Committed | None = _committed(index_dir)
-        except IndexMissing:
-            previous = None
-        except IndexCorrupt as exc:
-            on_notice(f"{exc}; rebuilding the index")
-            previous = None
+        previous = _previous(index_dir, on_notice)
         model = functools.cache(embedder)  # loaded on first use, if any
-        name = resolve_model(settings.model)[0]
-        recorded = previous.manifest if previous else {}
-        same_model = recorded.get("model") == name and isinstance(recorded.get("dim"), int)
-        dim = recorded["dim"] if same_model else model().dim
-        expected = _expected_settings(settings, name, dim)
-        rebuilt = _rebuild_reason(previous.manifest if previous else None, expected)
-        if rebuilt:
-            on_notice(f"rebuilding the whole index: {rebuilt}")
-        usable = previous if previous is not None and not rebuilt else None
-        old: dict[str, dict] = usable.manifest["documents"] if usable else {}
-        by_sha = {info["sha256"]: source for source, info in old.items()}
-        max_bytes = int(settings.max_file_mb * 1e6)
-        corpus_root = corpus_dir.resolve()
-        scan_started_ns = time.time_ns()
-
-        held: dict[str, dict] = {}  # unchanged documents: source → manifest record
-        stats: dict[str, list[int] | None] = {}  # new and changed documents' settled stat keys
-        entries: list[Entry] = []
-        failed: list[Failure] = []
-        contents: list[tuple[str, str]] = []  # (sha256, source) in corpus order
-        added, updated = [], []
-        for path in discover(corpus_dir):
-            source = path.relative_to(corpus_dir).as_posix()
-            try:
-                status, key = _stat_key(path, corpus_root)
-                readable = status is not None and status.st_size <= max_bytes
-                record = old.get(source)
-                if record and key and record.get("stat") == key:
-                    sha = record["sha256"]
-                else:  # an unreadable file is not hashed: load_document says why
-                    sha = file_sha256(path) if readable else ""
-                settled = key if status and _settled(status, scan_started_ns) else None
-                if record and record["sha256"] == sha:
-                    held[source] = {**record, "stat": settled}
-                    contents.append((sha, source))
-                    continue
-                document = load_document(path, corpus_dir, max_bytes)
-            except (DocumentError, OSError) as exc:
-                failed.append(Failure(source, str(exc).splitlines()[0] if str(exc) else "error"))
-                continue
-            chunks = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
-            entry = Entry(document, chunks)
-            entry.tokens = [chunk_tokens(lexical_text(document, c)) for c in chunks]
-            twin = by_sha.get(document.sha256)
-            if usable and twin is not None:  # same content under another name: reuse vectors
-                info = old[twin]
-                entry.vectors, entry.sentence_vectors = usable.segment(info["segment"]).arrays(
-                    info["position"]
-                )
-            entries.append(entry)
-            stats[source] = settled
-            contents.append((document.sha256, source))
-            (updated if source in old else added).append(source)
-        removed = sorted(set(old) - set(held) - set(stats))
-
-        failures_same = usable is not None and usable.manifest.get("failed") == [
-            {"source": f.source, "error": f.error} for f in failed
-        ]
-        generation = usable.generation if usable else ""
-        embedded = 0
-        if not (usable and not added and not updated and not removed and failures_same):
-            embedded = _embed(entries, model, progress)
-            generation = _write_generation(
-                index_dir, usable, held, entries, stats, failed, expected, settings.hnsw_from
-            )
-        else:  # nothing to write; still clear what killed writers left behind
-            committed = {p.name for p in index_dir.glob("gen-*") if p.name <= generation}
-            _prune(index_dir, keep=committed)
-        by_content: dict[str, list[str]] = {}
-        for sha, source in contents:
-            by_content.setdefault(sha, []).append(source)
-        return IndexReport(
-            duplicates=tuple(tuple(g) for g in by_content.values() if len(g) > 1),
-            added=tuple(added),
-            updated=tuple(updated),
-            removed=tuple(removed),
-            unchanged=len(held),
-            failed=tuple(failed),
-            documents=len(held) + len(entries),
-            chunks=sum(r["chunks"] for r in held.values()) + sum(len(e.chunks) for e in entries),
-            embedded=embedded,
-            seconds=time.perf_counter() - started,
-            generation=generation,
-            rebuilt=rebuilt,
+        target = _target(settings, previous, model, on_notice)
+        found = _scan(settings, target.usable)
+        removed = found.removed(target.usable.manifest["documents"] if target.usable else {})
+        generation, embedded = _commit(
+            index_dir, target, found, removed, model, progress, settings.hnsw_from
         )
+        return _report(found, removed, embedded, generation, target.rebuilt, started)
     finally:
         lock.release()

@@ -15,14 +15,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from c5qa.index.lexical import tokenize
 from c5qa.ingest.documents import Document
+from c5qa.ingest.tokens import tokenize
 
 # "(TIFA)", "(USAID)", "(PGI)": 2 to 10 characters, at least two capitals, no spaces.
 _DEFINED = re.compile(r"\(\s*([A-Z][A-Za-z0-9&-]{1,9})\s*\)")
 _WORD = re.compile(r"\S+")
-# An acronym as a question writes it: the same characters, standing on their own.
-_WRITTEN = re.compile(r"(?<![\w+])[A-Z][A-Za-z0-9&-]{1,9}(?![\w+])")
 
 
 def long_form(acronym: str, before: str) -> str:
@@ -110,12 +108,12 @@ class Acronyms:
         }
         return tokens | added if added else tokens
 
-    def asked(self, question: str) -> list[str]:
-        """The acronyms a question writes as the corpus defines them (case and all: "TIFA",
-        not the word "tifa"), as tokens."""
+    def asked(self, candidates: Iterable[str]) -> list[str]:
+        """Of the words a question writes like acronyms (``query.patterns.WRITTEN_ACRONYM``),
+        those the corpus defines (case and all: "TIFA", not the word "tifa"), as tokens."""
         return [
             token
-            for written in _WRITTEN.findall(question)
+            for written in candidates
             if written in self.spelled
             for token in tokenize(written)
             if token in self._terms

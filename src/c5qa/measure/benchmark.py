@@ -16,10 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from c5qa.app.service import Service
 from c5qa.index.embedding import Embedder
 from c5qa.index.lexical import LexicalIndex
 from c5qa.measure.beir import BeirDataset, load_beir, ndcg_at_k, recall_at_k
-from c5qa.retrieve.search import Retrieval, content_terms, fuse
+from c5qa.query.terms import content_terms
+from c5qa.retrieve.search import Retrieval, fuse
 
 DEPTH = 100  # recall@100 needs a hundred results per query
 
@@ -94,18 +96,20 @@ def _scores(run: dict[str, list[str]], data: BeirDataset) -> dict[str, float]:
 
 def beir_benchmark(
     path: Path,
-    embedder: Embedder,
+    service: Service,
     cache_dir: Path,
     progress: bool = False,
     log: Callable[[str], None] = lambda message: None,
 ) -> dict:
     """BM25, dense and hybrid on the test split; hybrid's fusion chosen on the train split."""
     started = time.perf_counter()
+    embedder = service.embedder
+    base = Retrieval.of(service.settings, "hybrid").replace(year_boost=0.0)
     test = load_beir(path, "test")
     prepared = prepare(path, test, embedder, cache_dir, progress)
     log(f"corpus ready: {len(prepared.ids)} documents in {time.perf_counter() - started:.1f} s")
-    grid = [Retrieval(fusion="convex", alpha=a / 20) for a in range(2, 19)]
-    grid += [Retrieval(fusion="rrf", rrf_k=k) for k in (10, 30, 60)]
+    grid = [base.replace(fusion="convex", alpha=a / 20) for a in range(2, 19)]
+    grid += [base.replace(fusion="rrf", rrf_k=k) for k in (10, 30, 60)]
     tuning: dict[str, float] = {}
     if (path / "qrels" / "train.tsv").is_file():
         train = load_beir(path, "train")
@@ -113,7 +117,7 @@ def beir_benchmark(
         tuning = {_label(h): ndcg_at_k(train_runs[_label(h)], train.qrels, 10) for h in grid}
         best = max(grid, key=lambda h: tuning[_label(h)])
     else:
-        best = Retrieval()
+        best = base
     test_runs = _runs(prepared, test, embedder, [best])
     return {
         "bm25": _scores(test_runs["bm25"], test),

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from c5qa.answer.plain import Answer
+from c5qa.answer.types import Answer
 from c5qa.app.service import Service
 from c5qa.retrieve.search import Passage
 

@@ -205,6 +205,84 @@ def _user(
         result.bad_citations.extend(versions.check(answer))
 
 
+@dataclass
+class _Run:
+    """What the users, the rebuilding thread and the summing up share: when the users began
+    and ended, when each generation landed, and why rebuilding stopped, if it failed."""
+
+    min_rebuilds: int
+    stop: threading.Event = field(default_factory=threading.Event)
+    commits: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    started: float = 0.0
+    ended: float = 0.0
+
+    def rebuild_loop(self, writer: Service, versions: _Versions) -> None:
+        """Commit generations until stopped; a failure is recorded (reported as an error of
+        the run) and stops the rebuilding rather than killing the thread silently."""
+        try:
+            _rebuild(writer, versions, self.stop, self.commits)
+        except Exception as exc:
+            self.failures.append(f"{exc.__class__.__name__}: {exc}")
+            self.stop.set()
+
+    def more(self) -> bool:
+        """Whether users should go on asking: fewer than ``min_rebuilds`` generations landed
+        since they began, for at most a minute more, and rebuilding has not failed."""
+        landed = sum(t >= self.started for t in self.commits)
+        return (
+            landed < self.min_rebuilds
+            and time.perf_counter() < self.started + 60
+            and not self.failures
+        )
+
+
+def _drive(
+    url: str,
+    questions: list[str],
+    writer: Service,
+    versions: _Versions,
+    result: LoadResult,
+    run: _Run,
+    rebuild: bool,
+) -> None:
+    """Let ``result.users`` users ask ``result.per_user`` questions each (user i starts at
+    question i, so they do not all ask the same thing) while, with ``rebuild``, generations
+    are committed; the wall time counts the users only, not the rebuilder's last commit."""
+    rebuilder = threading.Thread(target=run.rebuild_loop, args=(writer, versions), name="rebuild")
+    if rebuild:
+        rebuilder.start()
+    threads = [
+        threading.Thread(
+            target=_user,
+            args=(url, [questions[(i + j) % len(questions)] for j in range(result.per_user)]),
+            kwargs={"result": result, "versions": versions, "more": run.more},
+            name=f"user-{i}",
+        )
+        for i in range(result.users)
+    ]
+    run.started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run.ended = time.perf_counter()
+    result.wall = run.ended - run.started
+    run.stop.set()
+    if rebuild:
+        rebuilder.join()
+
+
+def _stop_server(server: subprocess.Popen) -> None:
+    """Ask the server to exit, and kill it if it has not within 30 s, so no run leaves a
+    server holding its port."""
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def run_load(
     corpus: Path,
     workdir: Path,
@@ -230,54 +308,14 @@ def run_load(
     url = f"http://127.0.0.1:{port}/"
     server = _serve(work_corpus, index, port, concurrency, workdir / "server.log")
     result = LoadResult(users, per_user, concurrency)
-    stop = threading.Event()
-    commits: list[float] = []
-    failures: list[str] = []
-    started = ended = 0.0
+    run = _Run(min_rebuilds)
     try:
         _wait_until_up(url, server)
-
-        def rebuild_loop() -> None:
-            try:
-                _rebuild(writer, versions, stop, commits)
-            except Exception as exc:
-                failures.append(f"{exc.__class__.__name__}: {exc}")
-                stop.set()
-
-        def more() -> bool:
-            landed = sum(t >= started for t in commits)
-            return landed < min_rebuilds and time.perf_counter() < started + 60 and not failures
-
-        rebuilder = threading.Thread(target=rebuild_loop, name="rebuild")
-        if rebuild:
-            rebuilder.start()
-        threads = [
-            threading.Thread(
-                target=_user,
-                args=(url, [questions[(i + j) % len(questions)] for j in range(per_user)]),
-                kwargs={"result": result, "versions": versions, "more": more},
-                name=f"user-{i}",
-            )
-            for i in range(users)
-        ]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        ended = time.perf_counter()
-        result.wall = ended - started
-        stop.set()
-        if rebuild:
-            rebuilder.join()
+        _drive(url, questions, writer, versions, result, run, rebuild)
     finally:
-        stop.set()
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    result.errors.extend(f"rebuild: {f}" for f in failures)
-    result.rebuilds = sum(started <= t <= ended for t in commits)
+        run.stop.set()
+        _stop_server(server)
+    result.errors.extend(f"rebuild: {f}" for f in run.failures)
+    result.rebuilds = sum(run.started <= t <= run.ended for t in run.commits)
     result.server_ms = _server_ms(workdir / "server.log")
     return result

@@ -6,81 +6,17 @@ so nothing after this stage has to look the document up again.
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from dataclasses import dataclass
 
 import faiss
 import numpy as np
-from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from c5qa.index.lexical import tokenize
 from c5qa.index.store import IndexStore
 from c5qa.ingest.chunking import Span
-from c5qa.ingest.documents import Document
-
-YEAR = re.compile(r"\b(?:19|20)\d{2}\b")  # a year as questions and documents write it
-EXACT_FILTERED = 20_000  # filtered HNSW searches over fewer chunks are done exactly
-
-# How a question is asked, not what it is about: "how" and "has" match "discussed how to" and
-# "has been", and the possessive "s" of "Afghanistan's" matches every possessive. The corpus
-# rarely uses them, so BM25 gives them a high idf and they outweigh the question's topic. The
-# full English stopword list (NLTK's, as bm25s ships it) goes here rather than into the index's
-# tokenizer, which keeps the short list that BM25 is tuned with; the verbs of asking ("say",
-# "tell", "mention") frame a question the same way.
-_ASKING = ["whose", "could", "would", "say", "says", "said", "tell", "mention", "anything"]
-QUESTION_WORDS = frozenset(t for word in (*STOPWORDS_EN_PLUS, *_ASKING) for t in tokenize(word))
-# In a question, the kind of answer a "which"/"what" asks for ("on what day", "in which city",
-# "which cooperative body") and the light verb of "which officials took part", "what position
-# did they take": the documents state the day or the city, they rarely call it one. Only in a
-# question: in a statement "body" or "type" may be the topic ("type 2 diabetes").
-_FOCUS = re.compile(
-    r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?P<focus>days?|city|cities|organi[sz]ations?|bod(?:y|ies)|"
-    r"officials?|persons?|names?|positions?|kinds?|types?)\b",
-    re.IGNORECASE,
-)
-_LIGHT_VERBS = frozenset(tokenize("take takes took taking get gets got getting go goes went"))
-_QUESTION = re.compile(
-    r"\?\s*$|^\W*(?:who|whom|whose|what|which|when|where|why|how|did|does|do|is|are|was|were|"
-    r"has|have|had|can|could|will|would|should)\b",
-    re.IGNORECASE,
-)
-
-
-def content_terms(text: str) -> list[str]:
-    """The tokens of a question that say what it is about."""
-    if not _QUESTION.search(text):
-        return [t for t in tokenize(text) if t not in QUESTION_WORDS]
-    text = _FOCUS.sub(lambda m: m.group(0)[: m.start("focus") - m.start()], text)
-    return [t for t in tokenize(text) if t not in QUESTION_WORDS and t not in _LIGHT_VERBS]
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict a search to some documents and/or a date range (inclusive, ISO prefixes:
-    "2023" or "2023-09" match every date that starts that way)."""
-
-    sources: tuple[str, ...] = ()
-    date_from: str = ""
-    date_to: str = ""
-    kinds: tuple[str, ...] = ()  # only documents of these kinds ("analysis", …)
-    exclude_kinds: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(
-            self.sources or self.date_from or self.date_to or self.kinds or self.exclude_kinds
-        )
-
-    def admits(self, document: Document) -> bool:
-        if self.sources and document.source not in self.sources:
-            return False
-        if (self.kinds and document.kind not in self.kinds) or document.kind in self.exclude_kinds:
-            return False
-        date = document.date
-        if (self.date_from or self.date_to) and not date:
-            return False
-        if self.date_from and date[: len(self.date_from)] < self.date_from:
-            return False
-        return not (self.date_to and date[: len(self.date_to)] > self.date_to)
+from c5qa.query.request import Filters
+from c5qa.query.terms import Terms
+from c5qa.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -98,20 +34,6 @@ class Passage:
     text: str
     score: float
     sentences: tuple[Span, ...]  # absolute offsets into the document text
-
-    def to_json(self, n: int) -> dict:
-        return {
-            "n": n,
-            "source": self.source,
-            "title": self.title,
-            "date": self.date,
-            "publisher": self.publisher,
-            "location": self.location,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "score": round(float(self.score), 4),
-        }
 
 
 def make_passage(store: IndexStore, chunk_id: int, score: float) -> Passage:
@@ -142,32 +64,51 @@ def allowed_ids(store: IndexStore, filters: Filters) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Query:
-    """A question ready for search. For a follow-up, ``context`` is the earlier question and
-    ``weight`` how much the question alone counts against "context + question"."""
+    """A question ready for search: its terms and vector. For a follow-up, ``context`` is the
+    earlier question and ``weight`` how much the question alone counts against "context +
+    question"."""
 
-    text: str
+    terms: Terms
     vector: np.ndarray
-    context: str = ""
+    context: Terms | None = None
     weight: float = 1.0
 
 
 @dataclass(frozen=True)
 class Retrieval:
     """How to search: "dense", "bm25" or "hybrid"; for hybrid, "convex" combination of cosine
-    and max-normalised BM25 (``alpha`` weighs the dense side) or reciprocal-rank fusion."""
+    and max-normalised BM25 (``alpha`` weighs the dense side) or reciprocal-rank fusion over
+    ``candidates`` from each side; ``year_boost`` is added to the fused score of passages from a
+    document dated in a year the question names ("in September 2022" is about 2022's meeting
+    more than another year's on the topic); filtered HNSW searches over fewer than
+    ``exact_below`` chunks are done exactly. Every value comes from ``Settings``."""
 
-    mode: str = "hybrid"
-    fusion: str = "convex"
-    alpha: float = 0.5
-    candidates: int = 50
-    rrf_k: int = 60
-    # Added to the fused score of passages from a document dated in a year the question names:
-    # "in September 2022" is about 2022's meeting more than about another year's on the topic.
-    year_boost: float = 0.0
+    mode: str
+    fusion: str
+    alpha: float
+    candidates: int
+    rrf_k: int
+    year_boost: float
+    exact_below: int
+
+    @classmethod
+    def of(cls, settings: Settings, mode: str | None = None) -> Retrieval:
+        s = settings
+        return cls(
+            mode or s.retrieval, s.fusion, s.fusion_alpha, s.fusion_candidates, s.rrf_k,
+            s.year_boost, s.exact_filtered_below,
+        )  # fmt: skip
+
+    def replace(self, **changes: object) -> Retrieval:
+        return dataclasses.replace(self, **changes)
 
 
 def dense_search(
-    store: IndexStore, query: np.ndarray, k: int, filters: Filters | None = None
+    store: IndexStore,
+    query: np.ndarray,
+    k: int,
+    filters: Filters | None = None,
+    exact_below: int = 0,
 ) -> list[tuple[int, float]]:
     """(chunk id, cosine) pairs, best first."""
     query = query.reshape(1, -1).astype(np.float32)
@@ -176,7 +117,7 @@ def dense_search(
         ids = allowed_ids(store, filters)
         if len(ids) == 0:
             return []
-        if isinstance(store.vectors, faiss.IndexHNSW) and len(ids) <= EXACT_FILTERED:
+        if isinstance(store.vectors, faiss.IndexHNSW) and len(ids) <= exact_below:
             # A narrow filter starves the HNSW graph walk: score the allowed chunks exactly.
             scores = store.vectors.reconstruct_batch(ids) @ query[0]
             order = np.argsort(-scores, kind="stable")[:k]
@@ -196,13 +137,13 @@ def dense_search(
 def lexical_scores(store: IndexStore, query: Query, filters: Filters | None = None) -> np.ndarray:
     """BM25 score of every chunk (0 outside the filters). For a follow-up, the earlier
     question's own terms join at a lower weight, so the new question's terms stay decisive."""
-    tokens = content_terms(query.text)
+    tokens = list(query.terms.terms)
     scores = store.lexical.scores(tokens)
-    for token in store.acronyms.asked(query.text):
+    for token in store.acronyms.asked(query.terms.written):
         if token in tokens:
             scores = scores + _spelled_out(store, token, scores.shape[0])
-    if query.context and query.weight < 1:
-        extra = [t for t in content_terms(query.context) if t not in set(tokens)]
+    if query.context is not None and query.context.text and query.weight < 1:
+        extra = [t for t in query.context.terms if t not in set(tokens)]
         scores = scores + (1 - query.weight) * store.lexical.scores(extra)
     if filters:
         mask = np.zeros(len(scores), dtype=bool)
@@ -254,17 +195,17 @@ def search(
     store: IndexStore,
     query: Query,
     k: int,
-    filters: Filters | None = None,
-    how: Retrieval = Retrieval(),
+    filters: Filters | None,
+    how: Retrieval,
 ) -> list[tuple[int, float]]:
     """Ranked (chunk id, score) pairs by the chosen mode."""
     if how.mode == "dense":
-        return dense_search(store, query.vector, k, filters)
+        return dense_search(store, query.vector, k, filters, how.exact_below)
     lexical = lexical_scores(store, query, filters)
     if how.mode == "bm25":
         return _top(lexical, k)
     pool = max(how.candidates, k)
-    ids = {i for i, _ in dense_search(store, query.vector, pool, filters)}
+    ids = {i for i, _ in dense_search(store, query.vector, pool, filters, how.exact_below)}
     ids |= {i for i, _ in _top(lexical, pool)}
     if not ids:
         return []
@@ -272,7 +213,7 @@ def search(
     cosines = store.chunk_vectors(ordered) @ query.vector
     dense = dict(zip(ordered, map(float, cosines), strict=True))
     fused = fuse(dense, {i: float(lexical[i]) for i in ordered}, how)
-    years = set(YEAR.findall(query.text))
+    years = set(query.terms.years)
     if how.year_boost and years:
         dated = {i: store.documents[store.chunks[i].source].date[:4] in years for i in ordered}
         fused = sorted(

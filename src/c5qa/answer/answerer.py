@@ -1,0 +1,69 @@
+"""Which answerer a question gets: a plain extractive answer, or periods side by side (a
+question of change naming periods, or "does the 2025 statement mention …"); and what the
+person should know about their question itself (cut to length, in another script)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from c5qa.answer.compare import compare
+from c5qa.answer.plain import compose
+from c5qa.answer.types import Answer, abstention
+from c5qa.index.store import IndexStore
+from c5qa.query.analysis import Corpus, Question, analyze
+from c5qa.query.request import Period, Request
+from c5qa.retrieve.searcher import Searcher
+
+NOTHING_TO_SEARCH = "Please type a question: this one has no words to search for."
+NOT_ENGLISH = (
+    "The documents are in English: asking in English (names as they are spelled there, such "
+    "as Kazakhstan or Samarkand) finds much more."
+)
+
+
+class Answerer:
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.settings = searcher.settings
+
+    def answer(
+        self, asked: Question, request: Request, store: IndexStore, corpus: Corpus
+    ) -> Answer:
+        answer = self._route(asked, request, store, corpus)
+        limit = self.settings.max_question_chars
+        notes = [f"Only the first {limit:,} characters of the question were used."]
+        notes = notes if asked.truncated else []
+        if answer.abstained and answer.passages and asked.non_latin:
+            notes.append(NOT_ENGLISH)
+        return (
+            dataclasses.replace(answer, notes=(*answer.notes, " ".join(notes))) if notes else answer
+        )
+
+    def _route(
+        self, asked: Question, request: Request, store: IndexStore, corpus: Corpus
+    ) -> Answer:
+        if asked.empty:
+            return abstention(asked.text, NOTHING_TO_SEARCH)
+        searcher, k, mode = self.searcher, request.k, request.mode
+        periods = asked.periods if request.filters is None else ()
+        if periods and asked.theme:  # "Does the 2025 statement mention climate change?"
+            theme = analyze(asked.theme, (), corpus, self.settings.max_question_chars)
+            query = searcher.query(theme.asks)
+            return compare(asked, theme, (query, query), periods, searcher, store, k, mode)
+        if periods:
+            within = searcher.query(asked.within, asked.previous)
+            whole = searcher.query(asked.asks, asked.previous)
+            return compare(asked, asked, (within, whole), periods, searcher, store, k, mode)
+        query = searcher.query(asked.asks, asked.previous)
+        passages = searcher.passages(store, query, k, request.filters, mode)
+        return compose(asked, query.vector, passages, store, self.settings)
+
+    def themed(
+        self, asked: Question, periods: Sequence[Period], store: IndexStore, k: int
+    ) -> Answer:
+        """A theme, per period, side by side (``c5qa compare``, the chat's periods box)."""
+        if asked.empty:
+            return abstention(asked.text, NOTHING_TO_SEARCH)
+        query = self.searcher.query(asked.asks)
+        return compare(asked, asked, (query, query), periods, self.searcher, store, k, None)

@@ -1,0 +1,238 @@
+"""A question is read once, into a ``Question``: what it is about, what kind of answer it
+wants, which periods it sets side by side, what it names that the corpus never uses, and which
+earlier question a follow-up continues. Every later stage reads these fields instead of the
+question's words, so a rule about questions has one home (this module and ``patterns``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from c5qa.index.store import IndexStore
+from c5qa.ingest.tokens import PUNCTUATION, tokenize
+from c5qa.query import patterns as p
+from c5qa.query.expected import Expected, absence_theme, expected_answer
+from c5qa.query.request import Message, Period
+from c5qa.query.terms import Terms, content_terms, read
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What question analysis needs to know of the documents: the words they use, the years
+    they are dated in, their titles' words."""
+
+    vocabulary: Collection[str]
+    years: frozenset[str]  # first four characters of every document's date ("" if undated)
+    titles: tuple[frozenset[str], ...]
+
+    @classmethod
+    def of(cls, store: IndexStore) -> Corpus:
+        documents = store.documents.values()
+        return cls(
+            store.lexical.vocabulary,
+            frozenset(d.date[:4] for d in documents),
+            tuple(frozenset(tokenize(d.title)) for d in documents),
+        )
+
+    def periods(self) -> list[Period]:
+        """One period per year that has dated documents."""
+        return [Period(y, y, y) for y in sorted(y for y in self.years if y.isdigit())]
+
+
+def used(term: str, tokens: Collection[str]) -> bool:
+    """Whether a text uses a term; "5+1" counts as used where its parts are ("5 + 1")."""
+    if term in tokens:
+        return True
+    parts = [part for part in term.split("+") if part]
+    return len(parts) > 1 and all(part in tokens for part in parts)
+
+
+def unknown_names(names: Sequence[str], corpus: Corpus) -> list[str]:
+    """Names that the corpus never uses: a question about NATO, the Belt and Road or a 2024
+    meeting cannot be answered from documents that never mention them, however close their
+    topic is. A year counts as known when a document is dated in it; "5+1" when its parts
+    occur ("5 + 1"); a stem when a corpus word starts with it ("Tajik" → "Tajikistan")."""
+    vocab = corpus.vocabulary
+    unknown = []
+    for name in dict.fromkeys(names):
+        if used(name, vocab) or name in corpus.years:
+            continue
+        if name.isalpha() and len(name) >= 4 and any(w.startswith(name) for w in vocab):
+            continue
+        unknown.append(name)
+    return unknown
+
+
+def unused_names(question: str, unknown: Sequence[str]) -> list[str]:
+    """The words of ``question`` holding an unknown name, as the question writes them ("B3W")."""
+    if not unknown:
+        return []
+    words = (p.POSSESSIVE.sub("", word.strip(PUNCTUATION)) for word in question.split())
+    return list(dict.fromkeys(w for w in words if set(unknown).intersection(content_terms(w))))
+
+
+def unheld_document(question: str, corpus: Corpus) -> str:
+    """The quoted title of a document the question asks about that no document in the corpus
+    has, or "": another text that only mentions it (an analysis listing the fact sheets) does
+    not answer for its contents. A quote counts as held when a title has 80 % of its words."""
+    for match in p.QUOTED_TITLE.finditer(question):
+        quote = match.group("before") or match.group("after")
+        words = set(tokenize(quote))
+        if len(words) >= 2 and not any(len(words & t) >= 0.8 * len(words) for t in corpus.titles):
+            return quote
+    return ""
+
+
+def about_change(question: str) -> bool:
+    """Whether a question asks how something developed over time."""
+    return bool(p.CHANGE.search(question) or p.BETWEEN_DATES.search(question))
+
+
+def period_free(question: str) -> str:
+    """The question without its years, the dated events that stand for them and its words of
+    change, for searching within periods. The period filters already do the years' work, and
+    left in they pull the passages that themselves compare those years (an analysis weighing
+    "2023" against "2025") ahead of the passages about the theme; a period's own event name
+    ("the 2023 New York Declaration") is missing from every other period."""
+    text = p.DATED_EVENT.sub(" ", p.EARLY.sub(" ", question))
+    text = p.DATED_YEAR.sub(" ", text)
+    return " ".join(p.CHANGE.sub(" ", text).split())
+
+
+def years_in(question: str) -> list[Period]:
+    """The periods a question names, in order: one per year ("between 2023 and 2025"), one
+    per span ("the early years (2015–2022)")."""
+    spans = [sorted(match.groups()) for match in p.YEAR_SPAN.finditer(question)]
+    periods = {
+        first: Period(f"{first}–{last}" if first < last else first, first, last)
+        for first, last in spans
+    }
+    spanned = {year for span in spans for year in span}
+    for year in p.YEAR.findall(question):
+        if year not in spanned:
+            periods.setdefault(year, Period(year, year, year))
+    return [periods[start] for start in sorted(periods)]
+
+
+def periods_asked(question: str, corpus: Corpus) -> list[Period]:
+    """The periods a question names: each year, and "the early years" as everything from the
+    first dated document up to the first year named ("2015–2022" before "2023")."""
+    periods = years_in(question)
+    if not (periods and p.EARLY.search(question)):
+        return periods
+    dated = corpus.periods()
+    if dated and dated[0].start < periods[0].start:
+        first, last = dated[0].start, str(int(periods[0].start) - 1)
+        periods.insert(0, Period(first if first == last else f"{first}–{last}", first, last))
+    return periods
+
+
+def side_by_side(question: str, corpus: Corpus) -> list[Period]:
+    """The periods a question is answered over, side by side, or [] for a plain answer: a
+    question of change that names two periods, or "Does the 2025 statement mention climate
+    change?"."""
+    periods = periods_asked(question, corpus)
+    if (periods and absence_theme(question)) or (about_change(question) and len(periods) >= 2):
+        return periods
+    return []
+
+
+def previous_question(history: Sequence[Message]) -> str:
+    """The last question the user asked before this one: what a follow-up is about."""
+    for message in reversed(history):
+        if message.get("role") == "user":
+            text = _content_text(message.get("content")).strip()
+            if text:
+                return text
+    return ""
+
+
+def _content_text(content: object) -> str:
+    """Gradio may hand over a message's content as a string or a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Sequence):
+        return " ".join(
+            str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in content
+        )
+    return ""
+
+
+def clean(text: str) -> str:
+    """Questions are untrusted input: no control characters, runs of spaces as one."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text or "").split())
+
+
+def mostly_non_latin(text: str) -> bool:
+    """Cyrillic, Chinese, Arabic…: scripts whose words cannot match English documents."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return sum(ord(ch) > 0x24F for ch in letters) > len(letters) / 2
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as every stage reads it."""
+
+    text: str  # cleaned and cut to length
+    asks: Terms  # the whole question
+    kind: str  # number, date, person, mention, change or fact
+    wanted: Expected | None  # what a sentence must hold to answer it
+    theme: str  # "Does X mention THEME?"
+    theme_terms: tuple[str, ...]  # the theme's content terms
+    change: bool  # asks how something developed
+    periods: tuple[Period, ...]  # answered side by side over these, or () for a plain answer
+    within: Terms  # searched within each period: without years, dated events, words of change
+    previous: str  # the earlier question a follow-up continues, or ""
+    unknown: tuple[str, ...]  # its names that the corpus never uses (as tokens)
+    unused: tuple[str, ...]  # the same, as the question writes them
+    unheld: str  # the quoted title of a document the corpus does not hold
+    truncated: bool  # only its first max_chars were used
+    non_latin: bool  # mostly in a script the documents do not use
+
+    @property
+    def empty(self) -> bool:
+        return not any(ch.isalnum() for ch in self.text)
+
+
+def _kind(wanted: Expected | None, theme: str, change: bool) -> str:
+    if wanted is not None:
+        return wanted.kind
+    return "mention" if theme else "change" if change else "fact"
+
+
+def analyze(
+    text: str, history: Sequence[Message], corpus: Corpus | None, max_chars: int
+) -> Question:
+    """Read a question once. ``corpus`` None reads it without the documents (no unknown names,
+    no periods), for a question that will not be searched."""
+    whole = clean(text)
+    cleaned = whole[:max_chars]
+    asks = read(cleaned)
+    theme = absence_theme(cleaned)
+    wanted = expected_answer(cleaned)
+    change = about_change(cleaned)
+    unknown = unknown_names(asks.names, corpus) if corpus else []
+    return Question(
+        text=cleaned,
+        asks=asks,
+        kind=_kind(wanted, theme, change),
+        wanted=wanted,
+        theme=theme,
+        theme_terms=tuple(content_terms(theme)),
+        change=change,
+        periods=tuple(side_by_side(cleaned, corpus)) if corpus else (),
+        within=read(period_free(cleaned)),
+        previous=previous_question(history),
+        unknown=tuple(unknown),
+        unused=tuple(unused_names(cleaned, unknown)),
+        unheld=unheld_document(cleaned, corpus) if corpus else "",
+        truncated=len(whole) > max_chars,
+        non_latin=mostly_non_latin(cleaned),
+    )
+
+
+def mention_answered(question: Question, coverage: float) -> bool:
+    """ "Does the declaration mention Syria?" is answered by a passage that holds every term of
+    the question, however unlike the question its long sentences read."""
+    return coverage >= 1.0 and bool(question.theme)

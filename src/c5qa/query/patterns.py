@@ -1,0 +1,226 @@
+"""Every rule that reads a question's words: the regexes and word lists, in one place.
+
+Each rule says what it matches and names the question it exists for (the one that failed
+without it); ``tests/test_patterns.py`` shows each on that question. Rules that read documents
+(sentence splitting, front matter, acronym definitions) live with the loaders; the tokenizer
+lives in ``ingest/tokens.py``, since questions and chunks must be tokenised alike.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+from c5qa.ingest.tokens import tokenize
+
+# --- What a question is about ------------------------------------------------------------
+
+# A year as questions and documents write it. For: "their early-2020 statement" (year boost),
+# "Which Secretary of State attended the 2023 Astana ministerial?" (a lead from that year).
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+# The verbs of asking and other framing words a question uses and the corpus rarely does. For:
+# "What did the declaration say about Syria?" ("say" would outweigh "Syria" in BM25).
+ASKING_WORDS = ("whose", "could", "would", "say", "says", "said", "tell", "mention", "anything")
+# How a question is asked, not what it is about: NLTK's English stopwords (as bm25s ships
+# them) and the verbs of asking. For: "How has Afghanistan's place changed?" ("how", "has" and
+# the possessive "s" have a high idf in a corpus that rarely uses them).
+QUESTION_WORDS = frozenset(
+    t for word in (*STOPWORDS_EN_PLUS, *ASKING_WORDS) for t in tokenize(word)
+)
+
+# The kind of answer a which/what asks for, which the documents state rather than name. For:
+# "On what day did the ministers meet?", "In which city…", "Which cooperative body…".
+FOCUS = re.compile(
+    r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?P<focus>days?|city|cities|organi[sz]ations?|bod(?:y|ies)|"
+    r"officials?|persons?|names?|positions?|kinds?|types?)\b",
+    re.IGNORECASE,
+)
+# Light verbs. For: "Which officials took part?" ("took" is no topic).
+LIGHT_VERBS = frozenset(tokenize("take takes took taking get gets got getting go goes went"))
+# Whether a text is a question (then FOCUS and LIGHT_VERBS apply) or a statement, such as a
+# SciFact claim, where "type" may be the topic. For: "Which cooperative body do they cite?"
+# against the claim "Type 2 diabetes takes a toll on the body".
+IS_QUESTION = re.compile(
+    r"\?\s*$|^\W*(?:who|whom|whose|what|which|when|where|why|how|did|does|do|is|are|was|were|"
+    r"has|have|had|can|could|will|would|should)\b",
+    re.IGNORECASE,
+)
+
+# An acronym as a question writes it, standing on its own. For: "the TIFA focus of 2019"
+# (the 2019 ministerial only spells out Trade and Investment Framework Agreement).
+WRITTEN_ACRONYM = re.compile(r"(?<![\w+])[A-Z][A-Za-z0-9&-]{1,9}(?![\w+])")
+
+# A possessive ending, as the question writes a name. For: "B3W's" → "The documents never
+# use “B3W”."
+POSSESSIVE = re.compile(r"['’]s$")
+
+# --- Questions about change --------------------------------------------------------------
+
+# Words that ask how something developed. For: "How did security cooperation change between
+# 2023 and 2025?", "Trace how the counterterrorism agenda developed", "Did critical minerals
+# only show up in 2023?" — and not "economic development" (the noun is a theme).
+CHANGE = re.compile(
+    r"\b(chang\w*|differ\w*|compar\w*|evolv\w*|shift\w*|over time|since|still|anymore|"
+    r"carr(y|ied) over|dropp\w*|kept|continu\w*|between \d{4} and \d{4}|from \d{4} to \d{4}|"
+    r"develop(s|ed|ing)?|trac(e|ed|ing)|new (by|in)|first appear\w*|show(s|ed)? up|"
+    r"st(ay|ayed|ays) the same)\b",
+    re.IGNORECASE,
+)
+# Two dated things set side by side. For: "between the Sept 2019 New York ministerial and the
+# 2020 meetings".
+BETWEEN_DATES = re.compile(
+    r"\bbetween\b[^?.;]{0,40}?\b\d{4}\b[^?.;]{0,40}?\band\b[^?.;]{0,40}?\b\d{4}\b",
+    re.IGNORECASE,
+)
+# The format's beginnings, which no year names. For: "from the early years through 2023".
+EARLY = re.compile(
+    r"\b(?:(?:the |its )?(?:early|first|initial) years|(?:at|from) the (?:outset|start|beginning)|"
+    r"in the beginning|initially|originally|at first|"
+    r"(?:its|the) (?:founding|inception|early days))\b",
+    re.IGNORECASE,
+)
+MONTH = (
+    r"(?i:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
+)
+# A dated event that stands for its period, which every other period lacks. For: "the 2015
+# Samarkand declaration", "the November 2025 Washington summit", "the April 2021 ministerial".
+DATED_EVENT = re.compile(
+    rf"\b(?:{MONTH}\s+)?(?:19|20)\d{{2}}\b(?:\s+(?:[A-Z][\w.’'-]*|(?i:leaders)[’']?))*\s+"
+    r"(?i:declarations?|joint statements?|statements?|summits?|ministerials?|meetings?|"
+    r"sessions?|readouts?|remarks|resolutions?|fact sheets?|documents?|texts?)\b"
+)
+# A year, with its month or as a decade, left out of a period's search. For: "Sept 2019".
+DATED_YEAR = re.compile(rf"\b(?:{MONTH}\s+)?(?:19|20)\d{{2}}s?\b")
+# One span of years, not two years to set side by side. For: "2015–2022", "2019-2020".
+YEAR_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*[–—-]\s*((?:19|20)\d{2})\b")
+_ISO_DATE = r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?"
+# A period as `c5qa compare --periods` and the chat's periods box write it, with real months
+# and days. For: "2015-2022,2023,2025-11-07" (three periods), not "2023-13".
+PERIOD = re.compile(rf"({_ISO_DATE})(?:\s*(?:–|-(?=\d{{4}}\b)|\.\.)\s*({_ISO_DATE}))?")
+
+# --- Yes/no questions about a mention ----------------------------------------------------
+
+# "Does X mention THEME?" and its variants. For: "Does the New York Declaration mention Syria
+# at all?" (answered by the mention wherever it stands).
+MENTION = re.compile(
+    r"^\s*(?:does|did|do|is|was|has|have)\b.*?\b(?:mention\w*|say anything about|say about|"
+    r"address\w*|refer\w* to|discuss\w*|talk about|include\w*|cover\w*)\s+(?P<theme>.+?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+# --- Documents a question names ----------------------------------------------------------
+
+DOCUMENT_KIND = (
+    r"(?:fact sheet|statement|declaration|article|analysis|resolution|readout|remarks|report)"
+)
+# A document named by its quoted title. For: "List the deals in the 'Elevating
+# U.S.-Uzbekistan Relations' fact sheet." (the corpus only names it).
+QUOTED_TITLE = re.compile(
+    rf"[\"“‘'](?P<before>[^\"”’']{{12,}})[\"”’']\s+{DOCUMENT_KIND}"
+    rf"|\b(?:{DOCUMENT_KIND}|titled|entitled|called)\s+[\"“‘'](?P<after>[^\"”’']{{12,}})[\"”’']",
+    re.IGNORECASE,
+)
+
+# --- The kind of answer wanted: figures ----------------------------------------------------
+
+# For: "How many locomotives are in Kazakhstan's Wabtec order?" (a count of locomotives).
+HOW_MANY = re.compile(r"\bhow many\s+(?P<rest>[^?.!]*)", re.IGNORECASE)
+# "how much uranium" names what is measured; "how much is …", "how much did …" do not. For:
+# "How much uranium will Kazakhstan sell?", "How much is the Leidos contract worth?".
+HOW_MUCH = re.compile(r"\bhow much\b(?:\s+(?P<next>[a-z][\w-]*))?", re.IGNORECASE)
+# "how much" in other words. For: "What was the total dollar value of the deals?".
+VALUE = re.compile(
+    r"\bwhat (?:is|was|were|are|will be) the (?:total |combined |overall )?(?:dollar )?"
+    r"(?:value|worth|amount|cost|price|sum)\b",
+    re.IGNORECASE,
+)
+# A dollar figure. For: "How many dollars of security funding…" ("$25 million").
+DOLLARS = re.compile(r"\$\s?\d")
+# Words that count money. For: "How many dollars…".
+MONEY_WORDS = frozenset(tokenize("dollar dollars money funding funds"))
+# Numbers written as words. For: "The word appears six times".
+NUMBER_WORDS = frozenset(
+    tokenize(
+        "two three four five six seven eight nine ten eleven twelve dozen dozens hundred "
+        "hundreds thousand thousands million millions billion billions trillion "
+        "first second third fourth fifth sixth seventh eighth ninth tenth"
+    )
+)
+# Scales that make a figure. For: "How much is it worth?" ("a billion-dollar deal").
+SCALE_WORDS = frozenset(tokenize("dozen hundred thousand million billion trillion"))
+
+# --- Dates -----------------------------------------------------------------------------
+
+# For: "When was the resolution adopted?", "On what date…", "Since when…".
+WHEN = re.compile(r"^\W*when\b|\b(?:what|which) (?:date|day|year|month)\b|\bsince when\b", re.I)
+# A sentence that dates something. For: "When did the Senate adopt S. Res. 459?".
+DATE = re.compile(
+    r"\b(?:19|20)\d{2}\b|\b\d{1,2}:\d{2}\b|\b(?:January|February|March|April|May|June|July|"
+    r"August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|"
+    r"Saturday|Sunday|today|yesterday)\b",
+    re.IGNORECASE,
+)
+
+# --- People: what they said, who held an office --------------------------------------------
+
+OFFICES = (
+    r"President|Vice President|Senator|Secretary|Minister|Ambassador|Envoy|Representative|"
+    r"Spokesperson|Governor|Chairman|Chairwoman"
+)
+HONORIFIC = r"(?:Mr|Ms|Mrs|Dr)\.?"
+# An office or honorific before a name makes its bearer a person. For: "What did President
+# Japarov say…" (a person) against "What did the Samarkand declaration say…" (a document).
+OFFICE_OR_HONORIFIC = re.compile(rf"\b(?:{OFFICES}|{HONORIFIC})\b")
+# Who spoke: the capitalised words before a verb of saying. For: "What did President Japarov
+# say in his speech at the 2023 summit?" (not the signature list that names him).
+SPOKE = re.compile(
+    r"\b(?i:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[A-Z][\w.'’-]*\s+(?:of\s+)?){1,5}?)"
+    r"(?:say|tell|state|announce|propose|pledge|promise|declare|claim|argue|stress|"
+    r"emphasi[sz]e|remark|note|call for|urge)\b"
+)
+# A speech in the question makes its subject a person. For: "In his remarks, what did Biden
+# say about security?".
+SPEAKING = re.compile(
+    r"\b(?:speech|remarks|address|interview|press conference|testimony|floor)\b", re.IGNORECASE
+)
+# Verbs that report someone speaking. For: "Biden highlighted…" answering what Biden said.
+SPEECH_VERBS = frozenset(
+    tokenize(
+        "say said says tell told state stated announce announced note noted remark remarked "
+        "declare declared stress stressed emphasize emphasized emphasised highlight highlighted "
+        "underscore underscored call called urge urged propose proposed pledge pledged promise "
+        "promised welcome welcomed praise praised thank thanked express expressed affirm "
+        "affirmed reaffirm reaffirmed add added warn warned argue argued claim claimed speak "
+        "spoke acknowledge acknowledged"
+    )
+)
+ASKED_OFFICE = (
+    r"(?i:secretary of state|secretary|senator|foreign minister|minister|ambassador|envoy|"
+    r"special representative|representative|spokesperson|president|official)"
+)
+QUALIFIER = r"(?:(?:U\.S\.|US|American|[A-Z][a-z]+|(?i:special|deputy|senior|chief))\s+){0,2}?"
+# A question that asks who held an office. For: "Which U.S. Secretary of State travelled to
+# Samarkand?", "Which U.S. special envoy…".
+HOLDER = re.compile(
+    rf"\b(?:(?i:which)\s+|(?i:who)\s+(?:was|is|were)\s+the\s+|(?i:name of the)\s+)"
+    rf"{QUALIFIER}(?P<office>{ASKED_OFFICE})\b(?!s)"
+)
+
+
+def speaker_label(name: str) -> re.Pattern[str]:
+    """A transcript's "NAME:". For: "What did President Japarov say?" ("JAPAROV: Thank you")."""
+    return re.compile(rf"\b{re.escape(name)}\s*:", re.IGNORECASE)
+
+
+def office_holder(titles: str) -> re.Pattern[str]:
+    """An office (one of ``titles``, alternatives) or an honorific followed by a name:
+    "Secretary of State Blinken", "Mr. DAINES" — where "the Secretary of State of the United
+    States" names nobody. For: "Which U.S. Secretary of State attended the 2023 Astana
+    ministerial?"."""
+    return re.compile(
+        rf"(?:\b(?:{titles})(?:\s+of(?:\s+[A-Z]\w*){{1,2}})?|\b{HONORIFIC})\s+"
+        r"(?!The\b|And\b)[A-Z][\w'’.-]+"
+    )

@@ -1,0 +1,46 @@
+"""Questions become queries (one encode, or two for a follow-up) and queries become passages,
+with the retrieval settings applied in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from c5qa.index.embedding import Embedder
+from c5qa.index.store import IndexStore
+from c5qa.query.request import Filters
+from c5qa.query.terms import Terms, read
+from c5qa.retrieve.search import Passage, Query, Retrieval, make_passage, search
+from c5qa.settings import Settings
+
+
+class Searcher:
+    """Encodes with the embedder ``encoder()`` gives (loaded on first use) and searches a
+    store with the settings' retrieval."""
+
+    def __init__(self, settings: Settings, encoder: Callable[[], Embedder]) -> None:
+        self.settings = settings
+        self._encoder = encoder
+
+    def query(self, terms: Terms, previous: str = "") -> Query:
+        """For a follow-up, search with the question blended with the previous question, so
+        "What about Turkmenistan?" keeps the topic and "Who proposed it?" keeps its referent."""
+        if not previous:
+            return Query(terms, self._encoder().encode_query(terms.text))
+        weight = self.settings.followup_weight
+        alone, with_context = self._encoder().encode([terms.text, f"{previous} {terms.text}"])
+        vector = weight * alone + (1 - weight) * with_context
+        vector = (vector / np.linalg.norm(vector)).astype(np.float32)
+        return Query(terms, vector, context=read(previous), weight=weight)
+
+    def passages(
+        self,
+        store: IndexStore,
+        query: Query,
+        k: int,
+        filters: Filters | None,
+        mode: str | None = None,
+    ) -> list[Passage]:
+        how = Retrieval.of(self.settings, mode)
+        return [make_passage(store, i, s) for i, s in search(store, query, k, filters, how)]
