@@ -30,7 +30,13 @@ lint: install
 	$(VENV)/bin/ruff format --check src tests bench app.py
 
 # pytest exits 5 when it collects nothing: for this suite that is a failure, said plainly.
+# The browser tests need Debian's Chromium: installed here when missing and run as root,
+# otherwise a stop that says how (the tests fail without it, never skip).
 test: lint
+	@command -v chromium >/dev/null || [ "$$(id -u)" -ne 0 ] || \
+		(apt-get update -qq && apt-get install -y -qq chromium)
+	@command -v chromium >/dev/null || { echo "make test: Chromium is missing for the browser \
+	tests; install it with: sudo apt-get install chromium" >&2; exit 1; }
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
@@ -54,7 +60,7 @@ bench: index
 	$(PY) bench/startup.py
 	$(VENV)/bin/c5qa bench load
 
-# Every answer on the nine question sets, against the recorded eval/answers.jsonl: a change
+# Every answer on the nine question sets, against the recorded eval/snapshot.jsonl: a change
 # that should not change behaviour must print "0 differ" (python bench/answers.py save records
 # a deliberate change, after reading what it changed).
 check-answers: index

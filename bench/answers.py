@@ -1,6 +1,6 @@
 """Behaviour guard: every answer on every question set in ``eval/``, recorded and compared.
 
-    python bench/answers.py save     # answer all sets, write eval/answers.jsonl
+    python bench/answers.py save     # answer all sets, write eval/snapshot.jsonl
     python bench/answers.py check    # answer all sets again; exit 1 and show what changed
 
 A refactoring must leave every answer byte-identical; a change of behaviour shows here as the
@@ -22,10 +22,14 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = sorted((ROOT / "eval").glob("questions.jsonl")) + sorted(
-    (ROOT / "eval").glob("heldout*.jsonl"), key=lambda p: (len(p.stem), p.stem)
-)
-SNAPSHOT = ROOT / "eval" / "answers.jsonl"
+# Every question set in eval/: the tuning set, the held-out sets in the order they were
+# written, and answers.jsonl (lists, yes/no, summaries, follow-ups: the answer-quality set).
+SETS = [
+    *sorted((ROOT / "eval").glob("questions.jsonl")),
+    *sorted((ROOT / "eval").glob("heldout*.jsonl"), key=lambda p: (len(p.stem), p.stem)),
+    *sorted((ROOT / "eval").glob("answers.jsonl")),
+]
+SNAPSHOT = ROOT / "eval" / "snapshot.jsonl"
 
 
 def record(answer: dict, name: str, qid: str) -> dict:

@@ -1,22 +1,29 @@
 """The chat in a real browser: Debian's Chromium driven by Playwright (no browser download)."""
 
 import json
-import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from c5qa.app.service import Service
 from c5qa.faces.ui import build_app
 from c5qa.index.embedding import Embedder
+from c5qa.ingest.documents import split_front_matter
 from c5qa.measure.loadtest import free_port
 from c5qa.settings import Settings
 from tests.conftest import CORPUS, KAZAKHSTAN, ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Where `make test` installs Debian's Chromium (or finds one on PATH).
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
+MISSING = (
+    f"{CHROMIUM} is not installed: the browser tests need Debian's Chromium "
+    "(run `make test` as root to install it, or: sudo apt-get install chromium)"
+)
 ARTIFACTS = ROOT / "test-artifacts"
 FLAGS = [
     "--no-sandbox",
@@ -32,15 +39,29 @@ HOSTILE = (
     "mentions <img src=x onerror=\"window.__pwned = 2; alert('img')\"> canals. "
     "The Zarafshan valley canals need repair, see [details](javascript:alert('link')).\n"
 )
+# Issue #21: metadata is as untrusted as text. A title that, unescaped, loads a beacon image
+# and shows a phishing link (other ports than the app's), a publisher and a url likewise.
+BEACON_TITLE = (
+    "![px](http://127.0.0.1:7870/gradio_api/startup-events?leak=1) "
+    "[click](http://127.0.0.1:9/phish)"
+)
+HOSTILE_META = (
+    "---\n"
+    f"title: {json.dumps(BEACON_TITLE)}\n"
+    'publisher: "<img src=http://127.0.0.1:9/pub.png> Naryn ![pub](http://127.0.0.1:9/p.png)"\n'
+    "date: 2024-06-01\n"
+    'url: "http://127.0.0.1:9/a)[y](javascript:alert(1))"\n'
+    "---\n"
+    "The Naryn cascade sluice gates were inspected by the basin water committee in June. "
+    "The committee found that the Naryn cascade sluice gates need new seals before winter. "
+    "Its report is at www.naryn.example and from press@naryn.example on request.\n"
+)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is not installed (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    if not CHROMIUM.exists():  # never a skip: `make test` would pass without the browser
+        pytest.fail(MISSING)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -56,6 +77,7 @@ def url(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterato
     root = tmp_path_factory.mktemp("browser")
     shutil.copytree(CORPUS, root / "corpus")
     (root / "corpus" / "zarafshan-payload.txt").write_text(HOSTILE)
+    (root / "corpus" / "naryn-metadata-payload.txt").write_text(HOSTILE_META)
     service = Service(Settings(corpus_dir=root / "corpus", index_dir=root / "index"), embedder)
     service.index(on_notice=lambda message: None)
     app = build_app(service)
@@ -118,6 +140,7 @@ def test_untrusted_document_text_stays_inert(browser, url: str) -> None:
     _ask(page, "What does the note say about the Zarafshan valley canals?")
     page.get_by_text("[1] Zarafshan payload note", exact=False).first.click()
     page.get_by_text("mentions", exact=False).last.wait_for(timeout=10_000)
+    page.wait_for_timeout(1_000)  # the card's opening, done before the screenshot
     body = page.locator("body").inner_text()
     assert "Zarafshan" in body
     assert "onerror=" in body and "javascript:alert" in body  # shown, as text
@@ -127,4 +150,44 @@ def test_untrusted_document_text_stays_inert(browser, url: str) -> None:
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("a[href^='javascript']").count() == 0
     assert page.locator("script:text('__pwned')").count() == 0
+    page.close()
+
+
+def _corpus_links() -> set[str]:
+    """The http(s) URLs of the seed corpus' url fields: the only places a chat link may go."""
+    links = set()
+    for path in CORPUS.iterdir():
+        meta, _ = split_front_matter(path.read_text(encoding="utf-8", errors="replace"))
+        url = str(meta.get("url", ""))
+        if url.startswith(("http://", "https://")):
+            links.add(url)
+    return links
+
+
+def test_untrusted_metadata_loads_nothing_and_links_nowhere(browser, url: str) -> None:
+    """Issue #21: a hostile title, publisher and url reach the page as text; no request leaves
+    for another host:port (the beacon), and every link is a corpus url."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(url)
+    _ask(page, "What did the basin water committee find about the Naryn cascade sluice gates?")
+    page.get_by_text(re.compile(r"^\[1\] ")).first.click()
+    page.get_by_text("need new seals", exact=False).last.wait_for(timeout=10_000)
+    page.wait_for_timeout(1_000)  # the card's opening, done before the screenshot
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "hostile-metadata.png"), full_page=True)
+    for n in range(2, 6):  # the other sources too: their corpus urls are the links expected
+        page.get_by_text(re.compile(rf"^\[{n}\] ")).first.click()
+    page.wait_for_timeout(1_000)  # time for an image or prefetch to be requested, if any
+    chat = page.locator("[role='log']").first
+    text = chat.inner_text()
+    app = urlsplit(url).netloc
+    assert [r for r in requests if urlsplit(r).netloc != app] == []
+    hrefs = chat.locator("a[href]").evaluate_all("links => links.map(a => a.href)")
+    assert hrefs and set(hrefs) <= _corpus_links(), hrefs
+    assert f"[1] {BEACON_TITLE}" in text  # the title, literally
+    assert "<img src=http://127.0.0.1:9/pub.png> Naryn ![pub]" in text
+    assert "http://127.0.0.1:9/a)[y](javascript:alert(1))" in text
+    assert chat.locator("img[src*='127.0.0.1']").count() == 0
     page.close()

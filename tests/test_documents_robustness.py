@@ -108,7 +108,10 @@ def test_pdf_sample_loads_or_gives_the_right_reason(name: str) -> None:
         assert EXPECTED_TEXT.get(name, "") in doc.text
         # Only a document rebuilt from a damaged file may lack pages, and it says so.
         assert len(doc.pages) == facts[name]["pages"] or doc.partial
-    assert time.monotonic() - started < 20
+    # Not a performance limit (bench/ measures speed): a bound on a parser lost in a damaged
+    # file's structure, which takes minutes. The slowest sample (GeoTopo, 117 pages) loads in
+    # about 4 s on a loaded 2-core machine.
+    assert time.monotonic() - started < 60
 
 
 def test_pdf_with_lost_page_tree_keeps_the_surviving_pages() -> None:
@@ -245,7 +248,9 @@ def test_yaml_alias_bomb_in_front_matter_is_harmless(tmp_path: Path) -> None:
     started = time.monotonic()
     doc = load_document(tmp_path / "bomb.md", tmp_path)
     assert (doc.title, doc.date, doc.text) == ("Bomb", "", "Body.\n")
-    assert time.monotonic() - started < 5
+    # Not a performance limit: expanding the aliases (9**9 items) would take minutes and
+    # gigabytes; refusing to expand them takes milliseconds.
+    assert time.monotonic() - started < 60
 
 
 def test_directory_named_like_a_document_is_not_a_regular_file(tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ GRADIO = frozenset({"gradio", "gradio_client"})
 # measure/loadtest.py drives a served chat as a client, so it needs gradio_client (never gradio).
 GRADIO_EXCEPTIONS: dict[str, frozenset[str]] = {
     "c5qa.measure.loadtest": frozenset({"gradio_client"}),
+    "c5qa.measure.soak": frozenset({"gradio_client"}),  # the same, for hours of mixed traffic
 }
 
 # What a face may import from c5qa: these modules exactly, or anything under these prefixes.

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
+
+from c5qa.answer.types import Answer
 from c5qa.app.library import DocumentRow
 from c5qa.app.service import Service
+from c5qa.index.store import IndexCorrupt, IndexProblem
 from tests.conftest import KAZAKHSTAN, NEW_YORK, SAMARKAND, TURKMENISTAN
 
 # A word none of the four documents uses, in a file with no front matter (so no date).
 NEW_WORD = "Zeppelin"
 LATE = f"The {NEW_WORD} survey of the Pamir highway was completed in spring."
+quiet = {"on_notice": lambda message: None}
 
 
 def _indexed(service: Service) -> Service:
@@ -84,3 +90,120 @@ def test_an_upload_is_saved_into_the_corpus_and_indexed(
         "unchanged: already in the corpus (identical content)",
     )
     assert again[1][1] == "" and again[1][2].startswith("refused: ")
+
+
+# ---------------------------------------------------------------------------------------------
+# A damaged index (issue #21): refused in one exception type, the last good generation served
+# when one is intact, and rebuilt by the next update.
+
+QUESTION = "Which firm will upgrade Kazakhstan's air traffic management system?"
+
+
+def _leidos(answer: Answer) -> bool:
+    """Whether the answer is the right one: the Leidos contract, quoted from its fact sheet."""
+    return any(q.source == KAZAKHSTAN and "Leidos" in q.text for q in answer.citations[:2])
+
+
+def _flip_bytes(path: Path, start: int = 0, every: int = 97) -> None:
+    """XOR every ``every``-th byte from ``start`` in place (same inode: open files see it)."""
+    data = bytearray(path.read_bytes())
+    for at in range(start, len(data), every):
+        data[at] ^= 0xFF
+    with path.open("r+b") as fh:
+        fh.write(bytes(data))
+
+
+def test_sentence_vectors_damaged_while_serving_are_refused_then_rebuilt(
+    small_service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Flipped bytes in the live generation's sentences.npy: the next question is refused with
+    IndexCorrupt (not an IndexError, not another answer), the store is dropped so the next
+    request's checksum pass names the file, and an update rebuilds it with the reason."""
+    _indexed(small_service)
+    assert _leidos(small_service.ask(QUESTION))
+    spoiled = small_service.store()
+    generation = spoiled.generation
+    (path,) = (small_service.settings.index_dir / generation).glob("seg-*/sentences.npy")
+    header = path.stat().st_size - len(spoiled.sentences[0]) * 384 * 2
+    # The high byte (sign, exponent) of every value: whatever the question reads is damaged.
+    _flip_bytes(path, start=header + 1, every=2)
+
+    with pytest.raises(IndexCorrupt, match=r"sentences\.npy is corrupted: rows"):
+        small_service.ask(QUESTION)
+    assert spoiled.spoiled
+    # The next request loads the generation again; its checksum pass finds the damage, and
+    # with no earlier generation to serve every entry point refuses alike.
+    for call in (small_service.library.current, small_service.status, small_service.documents):
+        with pytest.raises(IndexCorrupt, match=f"{generation}/seg-.*sentences.npy is corrupted"):
+            call()
+    with pytest.raises(IndexCorrupt):
+        small_service.ask(QUESTION)
+    assert "index.spoiled" in caplog.text
+
+    report = small_service.index(**quiet)
+    assert report.rebuilt.startswith(f"index generation {generation} is corrupt: index file ")
+    assert "sentences.npy is corrupted or truncated" in report.rebuilt
+    assert report.embedded == report.chunks
+    assert _leidos(small_service.ask(QUESTION))
+    assert small_service.status().generation == report.generation != generation
+
+
+def _two_generations(service: Service) -> tuple[str, str]:
+    """Index the four documents, then add one: (first generation, second generation). The
+    second keeps the first's segment (hard links) and writes its own BM25 files."""
+    first = _indexed(service).store().generation
+    (service.settings.corpus_dir / "late.txt").write_text(LATE, encoding="utf-8")
+    second = service.index(**quiet).generation
+    assert second != first
+    return first, second
+
+
+def test_a_damaged_generation_falls_back_to_the_last_good_one(
+    small_service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The case of `c5qa serve` at start: the current generation's BM25 vocabulary is damaged;
+    the one before it, verified by its own checksums, is served, and the update that follows
+    rebuilds with the reason."""
+    first, second = _two_generations(small_service)
+    index_dir = small_service.settings.index_dir
+    _flip_bytes(index_dir / second / "bm25" / "vocab.index.json", start=5, every=50)
+    starting = Service(small_service.settings, small_service.embedder)  # a fresh process
+    caplog.set_level(logging.INFO, logger="c5qa")
+
+    assert starting.store().generation == first
+    assert "index.fallback" in caplog.text
+    assert starting.status().generation == first and starting.status().documents == 4
+    assert "late.txt" not in [row.source for row in starting.documents()]
+    assert _leidos(starting.ask(QUESTION))
+
+    report = starting.index(**quiet)
+    assert report.rebuilt == (
+        f"index generation {second} is corrupt: index file {second}/bm25/vocab.index.json "
+        "is corrupted or truncated"
+    )
+    assert starting.store().generation == report.generation not in (first, second)
+    assert starting.status().documents == 5
+
+
+def test_with_no_intact_generation_every_entry_point_raises_index_problem(
+    small_service: Service,
+) -> None:
+    """Damage in a segment both generations share (a hard link) leaves nothing to serve: the
+    faces get an IndexProblem from each entry point, never another exception type; a damaged
+    CURRENT pointer too."""
+    first, second = _two_generations(small_service)
+    index_dir = small_service.settings.index_dir
+    (shared,) = (index_dir / first).glob("seg-*/documents.json")
+    assert (index_dir / second / shared.parent.name / shared.name).samefile(shared)
+    _flip_bytes(shared, start=20, every=40)
+    starting = Service(small_service.settings, small_service.embedder)
+    calls = (starting.library.current, starting.store, starting.status, starting.documents)
+    for call in (*calls, lambda: starting.ask(QUESTION)):
+        with pytest.raises(IndexCorrupt, match=f"{second}/seg-.*documents.json is corrupted"):
+            call()
+
+    (index_dir / "CURRENT").unlink()
+    (index_dir / "CURRENT").mkdir()  # unreadable as a file: an OSError underneath
+    for call in calls:
+        with pytest.raises(IndexProblem, match="CURRENT is unreadable"):
+            call()

@@ -1,7 +1,134 @@
+"""Rendering: what the chat shows of an answer, and that nothing in a document can become live
+markup in it (issue #21: document metadata is as untrusted as document text)."""
+
+import html
 import re
 
-from c5qa.answer.render import chat_markdown, escape_markdown, source_card
+import pytest
+
+from c5qa.answer.render import chat_markdown, escape_markdown, markdown, source_card
+from c5qa.answer.types import Answer, Quote, Section
 from c5qa.app.service import Service
+from c5qa.retrieve.search import Passage
+
+BEACON = "![px](http://127.0.0.1:7870/gradio_api/startup-events?leak=1)"
+PHISH = "[click](http://127.0.0.1:9/phish)"
+HOSTILE_TITLE = f"{BEACON} {PHISH}"
+HOSTILE_URLS = (
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "http://x/a)[y](z",
+    "http://x/a b",
+    'https://example.org/"onmouseover="alert(1)',
+    "https://example.org/<img src=x>",
+    "https://example.org/a`b",
+    "https://user@127.0.0.1:9/phish",
+    "https://www.congress.gov/bill/459 (text source: https://www.govinfo.gov/x.xml)",
+)
+SAFE_URL = "https://example.org/c5_plus_1/a-b?x=1&y=2#top"
+# A passage whose text is hostile before, inside and after the sentence the answer quotes.
+HEAD = "Intro ![beacon](http://127.0.0.1:7870/p.png) <img src=x onerror=alert(1)> text. "
+QUOTED = "The [canals](javascript:alert(2)) need <script>alert(3)</script> repair."
+TAIL = " See www.evil.example, http://127.0.0.1:9/phish or press@evil.example *now*."
+START = 1000  # the passage's offset in its document
+
+# Live (unescaped) markup: a pattern preceded by an even number of backslashes.
+_LIVE = r"(?<!\\)(?:\\\\)*"
+DANGER = {
+    "link or image": re.compile(_LIVE + r"\]\("),
+    "image": re.compile(_LIVE + r"!\["),
+    "html tag": re.compile(r"<[a-zA-Z/!?]"),
+    "bare url": re.compile(_LIVE + r"(?:https?|ftp)://", re.IGNORECASE),
+    "www autolink": re.compile(_LIVE + r"www\.", re.IGNORECASE),
+    "e-mail autolink": re.compile(r"[A-Za-z0-9]" + _LIVE + r"@[A-Za-z0-9]"),
+}
+
+
+def _passage(title: str, url: str, **meta: str) -> Passage:
+    text = HEAD + QUOTED + TAIL
+    return Passage(
+        chunk_id=0,
+        source=meta.get("source", "evil`![x](http://127.0.0.1:9/s.png)`.txt"),
+        title=title,
+        date=meta.get("date", "2024-05-01"),
+        publisher=meta.get("publisher", "<img src=x onerror=alert(4)> [pub](http://127.0.0.1:9)"),
+        url=url,
+        partial=True,
+        location=meta.get("location", "¶ 3 ![loc](http://127.0.0.1:9/l.png)"),
+        start=START,
+        end=START + len(text),
+        text=text,
+        score=0.5,
+        sentences=(),
+    )
+
+
+def _answer(passage: Passage) -> Answer:
+    """An answer that writes every untrusted field somewhere: a quote, a label and caption
+    made of the title, a note naming the passage as the closest, a lead and a note."""
+    start = START + len(HEAD)
+    quote = Quote(1, passage.source, start, start + len(QUOTED), QUOTED, 0.9)
+    sections = (
+        Section(label=passage.title, quotes=(quote,), caption=passage.publisher),
+        Section(label="2023", note=f"Nothing in {passage.title}", closest=1),
+    )
+    return Answer("q", "answered", passage.title, sections, (passage,), (passage.location,))
+
+
+def _shown(text: str) -> str:
+    """Roughly what markdown shows of escaped text: escapes and entities resolved."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", text))
+
+
+def _assert_inert(text: str, allowed_link: str = "") -> None:
+    if allowed_link:
+        assert text.count(allowed_link) == 1
+        text = text.replace(allowed_link, "")
+    for what, pattern in DANGER.items():
+        found = pattern.search(text)
+        assert found is None, f"live {what} at {text[max(0, found.start() - 30) :][:80]!r}"
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_hostile_metadata_and_text_stay_inert_in_the_chat(url: str) -> None:
+    passage = _passage(HOSTILE_TITLE, url)
+    answer = _answer(passage)
+    title, body = source_card(answer, 1)
+    for text in (chat_markdown(answer), title, body):
+        _assert_inert(text)
+    assert _shown(title).startswith(f"[1] {HOSTILE_TITLE} (partial text) — 2024-05-01")
+    assert f"{HOSTILE_TITLE}" in _shown(chat_markdown(answer))
+    shown = _shown(body)
+    assert url in shown and passage.publisher in shown and passage.source in shown
+    assert HEAD + "**" + QUOTED + "**" + TAIL in shown  # the quoted sentence in bold
+
+
+def test_a_plain_http_url_is_still_a_link() -> None:
+    answer = _answer(_passage(HOSTILE_TITLE, SAFE_URL))
+    title, body = source_card(answer, 1)
+    link = f"[{escape_markdown(SAFE_URL)}]({SAFE_URL})"
+    _assert_inert(body, allowed_link=link)
+    _assert_inert(title)
+    assert _shown(escape_markdown(SAFE_URL)) == SAFE_URL
+
+
+def test_plain_metadata_reads_as_it_is() -> None:
+    """Escaping must not garble ordinary titles: nothing in them is markup."""
+    passage = _passage(
+        "A New Era in U.S.-Kazakhstan Relations (fact sheet)", SAFE_URL, location="¶ 3"
+    )
+    title, _ = source_card(_answer(passage), 1)
+    assert title == (
+        "[1] A New Era in U.S.-Kazakhstan Relations (fact sheet) (partial text) — 2024-05-01 · ¶ 3"
+    )
+
+
+def test_json_answer_stays_verbatim() -> None:
+    """``ask --json`` is data for programs, not markup: it is never escaped."""
+    answer = _answer(_passage(HOSTILE_TITLE, "javascript:alert(1)"))
+    assert markdown(answer).startswith(f"{HOSTILE_TITLE}\n\n**{HOSTILE_TITLE}** (")
+    assert QUOTED + " [1]" in markdown(answer)
 
 
 def test_untrusted_text_is_escaped() -> None:

@@ -176,3 +176,134 @@ def test_a_period_holds_its_own_documents_not_commentary_on_them() -> None:
     assert not Period("2023", "2023", "2023").filters.admits(fact_sheet)
     # Without the period, a date filter admits it.
     assert Filters(date_from="2025", date_to="2025").admits(analysis)
+
+
+# --- Bounds on what one request may multiply (issue #21) -------------------------------------
+
+
+def _one_line(refused: pytest.ExceptionInfo[BadRequest]) -> str:
+    message = str(refused.value)
+    assert "\n" not in message, "a refusal is one line"
+    assert len(message) < 200, "a refusal does not echo a flood back"
+    return message
+
+
+def test_periods_up_to_max_periods_are_accepted_and_more_refused() -> None:
+    twelve = ",".join(str(year) for year in range(2014, 2026))
+    assert len(parse_periods(twelve)) == Settings().max_periods == 12
+    with pytest.raises(BadRequest) as refused:
+        parse_periods(twelve + ",2026")
+    assert _one_line(refused) == "periods must be at most 12 (max_periods), not 13"
+    # The caller's settings decide; empty parts are no periods.
+    assert len(parse_periods("2023, ,2024,", limit=2)) == 2
+    with pytest.raises(BadRequest, match=r"at most 2 \(max_periods\), not 3"):
+        parse_periods("2023,2024,2025", limit=2)
+
+
+def test_a_flood_of_periods_is_refused_by_its_length_before_it_is_split() -> None:
+    """The issue's request: "1000,1001,…" with 6,000 periods took 33 s."""
+    flood = ",".join(str(year) for year in range(1000, 7000))
+    with pytest.raises(BadRequest) as refused:
+        parse_periods(flood)
+    assert _one_line(refused) == (
+        f"periods must be at most 400 characters (max_periods_chars), not {len(flood):,}"
+    )
+    # Twelve periods of the longest form, with spaces, fit.
+    longest = ", ".join(["2025-11-07 .. 2025-11-09"] * 12)
+    assert len(parse_periods(longest)) == 12
+    with pytest.raises(BadRequest, match="at most 20 characters"):
+        parse_periods("2015-2022, 2023, 2025", max_chars=20)
+
+
+def _messages(count: int) -> list[dict[str, str]]:
+    return [
+        {"role": "user" if n % 2 == 0 else "assistant", "content": f"message {n}"}
+        for n in range(count)
+    ]
+
+
+def test_a_long_history_keeps_its_last_messages() -> None:
+    """Older messages are dropped, not refused: only the last user question is read again."""
+    from c5qa.query.analysis import previous_question
+
+    history = _messages(SETTINGS.max_history_turns + 11)
+    request = Request.of(SETTINGS, "And Uzbekistan?", history=history)
+    assert SETTINGS.max_history_turns == 50
+    assert request.history == tuple(history[-50:])
+    assert previous_question(request.history) == previous_question(history) == "message 60"
+    short = Settings(max_history_turns=3)
+    assert Request.of(short, "q", history=history).history == tuple(history[-3:])
+    assert Request.of(Settings(max_history_turns=0), "q", history=history).history == ()
+    # Dropped messages are not even looked at; kept ones still must be messages.
+    assert Request.of(short, "q", history=["junk", *history[-3:]]).history == tuple(history[-3:])
+    assert _refusal(history=[*history[-3:], "junk"]).startswith("history must be a list")
+
+
+def test_each_history_message_is_cut_to_max_question_chars() -> None:
+    settings = Settings(max_question_chars=10)
+    short = {"role": "user", "content": "short"}
+    long = {"role": "assistant", "content": "x" * 5000, "metadata": {"title": "[1]"}}
+    parts = {"role": "user", "content": [{"type": "text", "text": "y" * 8}, "z" * 8, 5]}
+    many = {"role": "user", "content": [""] * 100_000}
+    kept = Request.of(settings, "q", history=[short, long, parts, many]).history
+    assert kept[0] is short  # within the bound: the message itself
+    assert kept[1] == {"role": "assistant", "content": "x" * 10, "metadata": {"title": "[1]"}}
+    assert kept[2]["content"] == [{"type": "text", "text": "y" * 8}, "zz"]
+    assert len(kept[3]["content"]) == 10  # every part counts
+    assert long["content"] == "x" * 5000  # the caller's message is not changed
+
+
+@pytest.mark.parametrize("count", [200, 201])
+def test_filters_name_at_most_max_filter_sources_documents(count: int) -> None:
+    names = [f"doc{n}.txt" for n in range(count)]
+    if count <= Settings().max_filter_sources:
+        assert Filters.chosen(names) == Filters(tuple(names))
+        assert Filters.from_json({"sources": names}) == Filters(tuple(names))
+        return
+    expected = "filters.sources may name at most 200 documents (max_filter_sources), not 201"
+    for build in (lambda: Filters.chosen(names), lambda: Filters.from_json({"sources": names})):
+        with pytest.raises(BadRequest) as refused:
+            build()
+        assert _one_line(refused) == expected
+
+
+def test_the_settings_bound_sources_however_filters_were_built() -> None:
+    three = ("a.txt", "b.txt", "c.txt")
+    with pytest.raises(BadRequest, match=r"at most 2 documents \(max_filter_sources\), not 3"):
+        Filters.chosen(list(three), limit=2)
+    with pytest.raises(BadRequest, match=r"at most 2 documents \(max_filter_sources\), not 3"):
+        Filters.from_json({"sources": list(three)}, limit=2)
+    # Filters built by hand meet the service's own bound in Request.of.
+    narrow = Settings(max_filter_sources=2)
+    with pytest.raises(BadRequest, match=r"at most 2 documents \(max_filter_sources\), not 3"):
+        Request.of(narrow, "q", filters=Filters(three))
+    assert Request.of(narrow, "q", filters=Filters(three[:2])).filters == Filters(three[:2])
+
+
+@pytest.mark.parametrize("date", ["2023", "2023-09", "2023-09-21", " 2023-09 "])
+def test_filter_dates_are_iso_prefixes(date: str) -> None:
+    assert Filters.chosen(None, date, date) == Filters((), date.strip(), date.strip())
+    assert Filters.from_json({"date_to": date}) == Filters(date_to=date.strip())
+
+
+@pytest.mark.parametrize(
+    "date", ["2023/05", "yesterday", "123", "20231", "2023-13", "2023-09-32", "2023-2024", "23"]
+)
+def test_filter_dates_that_are_no_iso_prefix_are_refused_naming_the_field(date: str) -> None:
+    """Today "2023/05" or "yesterday" compare as text and silently match nothing."""
+    expected = f"must be a date such as 2023, 2023-09 or 2023-09-21, not {date!r}"
+    with pytest.raises(BadRequest) as refused:
+        Filters.chosen(None, date, "")
+    assert _one_line(refused) == f"filters.date_from {expected}"
+    with pytest.raises(BadRequest) as refused:
+        Filters.from_json({"date_to": date})
+    assert _one_line(refused) == f"filters.date_to {expected}"
+    with pytest.raises(BadRequest) as refused:
+        Request.of(SETTINGS, "q", filters=Filters(date_from=date))
+    assert _one_line(refused) == f"filters.date_from {expected}"
+
+
+def test_a_long_bad_date_is_quoted_short_on_one_line() -> None:
+    with pytest.raises(BadRequest) as refused:
+        Filters.from_json({"date_from": "2023\n" + "x" * 100_000})
+    assert _one_line(refused).endswith("not '2023\\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'")

@@ -1,10 +1,20 @@
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from c5qa.index.lexical import chunk_tokens, token_ids
-from c5qa.index.segments import ChunkTable, Entry, Segment, write
+from c5qa.index.segments import (
+    NORM_TOLERANCE,
+    SENTENCE_DTYPE,
+    ChunkTable,
+    Entry,
+    RowFile,
+    RowsCorrupt,
+    Segment,
+    write,
+)
 from c5qa.ingest.chunking import chunk_document
 from c5qa.ingest.documents import load_document
 from tests.conftest import CORPUS, KAZAKHSTAN, NEW_YORK, SAMARKAND
@@ -74,3 +84,99 @@ def test_offsets_outside_the_text_are_found(written: tuple[Segment, list[Entry]]
     table = ChunkTable.select(live, [(segment, list(live), segment.rows([0, 1, 2]))])
     table.columns["end"][3] = len(entries[0].document.text) + len(entries[1].document.text)
     assert table.misplaced() == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# The per-read guard of sentence vectors (``RowFile``): damage after the load's checksum pass.
+
+
+def _sentences(segment: Segment) -> tuple[RowFile, Path, int]:
+    """The segment's sentence file opened for reading, its path and where its rows begin."""
+    rows = segment.sentences()
+    path = segment.directory / "sentences.npy"
+    return rows, path, path.stat().st_size - len(rows) * DIM * 2
+
+
+def _rewrite(path: Path, change: Callable[[bytearray], None]) -> None:
+    """Change the file in place (same inode), as damage on disk does: the open file sees it."""
+    data = bytearray(path.read_bytes())
+    change(data)
+    with path.open("r+b") as fh:
+        fh.write(bytes(data))
+        fh.truncate(len(data))
+
+
+def test_intact_rows_pass_the_guard_and_come_back_as_written(
+    written: tuple[Segment, list[Entry]],
+) -> None:
+    segment, entries = written
+    rows, _, _ = _sentences(segment)
+    everything = np.concatenate([e.sentence_vectors for e in entries])
+    assert len(rows) == len(everything)
+    for start in range(0, len(rows), 7):
+        got = rows.rows(start, start + 7).astype(np.float32)
+        assert np.abs(got - everything[start : start + 7]).max() < 1e-3
+    assert rows.rows(len(rows), len(rows) + 3).shape == (0, DIM)
+
+
+def test_no_intact_half_precision_row_comes_near_the_norm_tolerance() -> None:
+    """The tolerance holds with a margin for any normalised vector stored as float16 (the
+    real corpus's rows stray 5.5e-5 at most): 200k random directions stay under half of it."""
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((200_000, DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    stored = vectors.astype(SENTENCE_DTYPE).astype(np.float32)
+    assert np.abs(np.linalg.norm(stored, axis=1) - 1).max() < NORM_TOLERANCE / 2
+
+
+def _exponent_flipped(data: bytearray, at: int) -> None:
+    """The high byte of one value (sign and exponent bits): the value is far off."""
+    data[at + 101] ^= 0x7F
+
+
+def _nan(data: bytearray, at: int) -> None:
+    data[at + 10 : at + 12] = np.array([np.nan], SENTENCE_DTYPE).tobytes()
+
+
+def _infinite(data: bytearray, at: int) -> None:
+    data[at + 10 : at + 12] = np.array([np.inf], SENTENCE_DTYPE).tobytes()
+
+
+def _zeroed_row(data: bytearray, at: int) -> None:
+    """A whole row of zeros, as a lost block reads."""
+    data[at : at + 2 * DIM] = bytes(2 * DIM)
+
+
+def _other_header(data: bytearray, at: int) -> None:
+    """Another dtype in the header: what was read at open no longer holds."""
+    data[:at] = data[:at].replace(b"<f2", b"<i2")
+
+
+def _cut_short(data: bytearray, at: int) -> None:
+    del data[at + 3 :]
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (_exponent_flipped, "no unit vectors"),
+        (_nan, "no unit vectors"),
+        (_infinite, "no unit vectors"),
+        (_zeroed_row, "no unit vectors"),
+        (_other_header, "header"),
+        (_cut_short, "truncated"),
+    ],
+)
+def test_damage_after_opening_is_refused_on_the_next_read(
+    written: tuple[Segment, list[Entry]],
+    damage: Callable[[bytearray, int], None],
+    message: str,
+) -> None:
+    segment, _ = written
+    rows, path, start = _sentences(segment)
+    assert rows.rows(0, 4).shape == (4, DIM)  # intact until the file changes
+    _rewrite(path, lambda data: damage(data, start))
+    with pytest.raises(RowsCorrupt, match=message) as caught:
+        rows.rows(0, 4)
+    assert "seg/sentences.npy" in str(caught.value)
+    assert isinstance(caught.value, ValueError)  # loaders' ValueError handling covers it

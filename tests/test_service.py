@@ -87,7 +87,7 @@ def test_warm_loads_the_model_and_the_index(small_service: Service) -> None:
 def test_every_answer_matches_the_recorded_snapshot(corpus_service: Service) -> None:
     """The behaviour guard (`python bench/answers.py check` through the command line, here
     through the service): every answer on the nine question sets is the one recorded in
-    eval/answers.jsonl. A change meant to alter answers records them again, after the diff
+    eval/snapshot.jsonl. A change meant to alter answers records them again, after the diff
     has been read; a refactoring leaves them byte-identical."""
     import importlib.util
     import json

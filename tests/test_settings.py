@@ -37,3 +37,30 @@ def test_unknown_key_and_bad_value_are_named(tmp_path: Path) -> None:
         load_settings(config=config, environ={})
     with pytest.raises(ValueError, match="port"):
         load_settings(config=tmp_path / "none.toml", environ={"C5QA_PORT": "eighty"})
+
+
+def test_request_bounds_load_from_the_environment(tmp_path: Path) -> None:
+    """The bounds on what one request may multiply (issue #21), each a setting."""
+    defaults = load_settings(config=tmp_path / "absent.toml", environ={})
+    assert (
+        defaults.max_periods,
+        defaults.max_periods_chars,
+        defaults.max_themes,
+        defaults.max_history_turns,
+        defaults.max_question_chars,
+        defaults.max_filter_sources,
+    ) == (12, 400, 40, 50, 2000, 200)
+    env = {
+        "C5QA_MAX_PERIODS": "20",
+        "C5QA_MAX_PERIODS_CHARS": "800",
+        "C5QA_MAX_THEMES": "15",
+        "C5QA_MAX_HISTORY_TURNS": "10",
+        "C5QA_MAX_QUESTION_CHARS": "500",
+        "C5QA_MAX_FILTER_SOURCES": "30",
+    }
+    settings = load_settings(config=tmp_path / "absent.toml", environ=env)
+    assert settings.max_periods == 20 and settings.max_periods_chars == 800
+    assert settings.max_themes == 15 and settings.max_history_turns == 10
+    assert settings.max_question_chars == 500 and settings.max_filter_sources == 30
+    with pytest.raises(ValueError, match="max_themes"):
+        load_settings(config=tmp_path / "absent.toml", environ={"C5QA_MAX_THEMES": "many"})

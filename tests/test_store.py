@@ -4,10 +4,12 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from c5qa.app.service import Service
+from c5qa.index import store as store_module
 from c5qa.index.embedding import Embedder
 from c5qa.index.store import FORMAT_VERSION, IndexCorrupt, IndexMissing, IndexOutdated, open_index
 from tests.conftest import CORPUS, KAZAKHSTAN, NEW_YORK, SAMARKAND, TURKMENISTAN
@@ -101,22 +103,34 @@ def _flip_a_byte(path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "damage"),
-    [("vectors.npy", _truncate), ("sentences.npy", _flip_a_byte), ("bm25", _flip_a_byte)],
+    [
+        ("vectors.npy", _truncate),
+        ("sentences.npy", _flip_a_byte),
+        ("bm25", _flip_a_byte),
+        ("vocab.index.json", _flip_a_byte),  # issue #21: `c5qa serve` died on this one
+    ],
 )
 def test_corrupt_index_file_is_detected_and_rebuilt(
     small_service: Service, name: str, damage: Callable[[Path], None]
 ) -> None:
+    """The rebuild's report says why it rebuilt: the damaged generation and file."""
     small_service.index(**quiet)
     index_dir = small_service.settings.index_dir
     generation = (index_dir / "CURRENT").read_text().strip()
     found = sorted(p for p in (index_dir / generation).rglob("*") if p.is_file())
-    damage(next(p for p in found if name in p.relative_to(index_dir / generation).parts))
+    damaged = next(p for p in found if name in p.relative_to(index_dir / generation).parts)
+    damage(damaged)
     with pytest.raises(IndexCorrupt, match="corrupted or truncated"):
         open_index(index_dir)
     notices: list[str] = []
     report = small_service.index(on_notice=notices.append)
     assert any("corrupted" in n for n in notices)
     assert report.embedded == report.chunks
+    file = damaged.relative_to(index_dir).as_posix()
+    assert report.rebuilt == (
+        f"index generation {generation} is corrupt: index file {file} is corrupted or truncated"
+    )
+    assert report.to_json()["rebuilt"] == report.rebuilt
     assert open_index(index_dir).check() == []
 
 
@@ -249,12 +263,24 @@ def test_added_documents_keep_few_segments(small_service: Service) -> None:
 
 
 def test_unchanged_files_are_known_by_their_stat_and_changes_still_found(
-    small_service: Service,
+    small_service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A file older than the racy window is known by its stat next time; one written just
+    before the scan is not. The scan's clock is pinned to just after the fresh file was
+    written, so a stall between that write and the scan (a loaded machine) changes nothing;
+    the only wait is for the copied files to leave the window, read from their own times."""
     corpus, index_dir = small_service.settings.corpus_dir, small_service.settings.index_dir
-    time.sleep(2.1)  # older than the racy window: their stat can be trusted
-    (corpus / "fresh.txt").write_text("Written just before the scan: hashed again next time.")
-    small_service.index(**quiet)
+    changed = [max(p.stat().st_mtime_ns, p.stat().st_ctime_ns) for p in corpus.iterdir()]
+    # File times come from the kernel's coarse clock (a tick behind time_ns): 0.1 s margin.
+    while time.time_ns() <= max(changed) + store_module._RACY_NS + 100_000_000:
+        time.sleep(0.05)  # the copies leave the racy window: their stat can be trusted
+    fresh = corpus / "fresh.txt"
+    fresh.write_text("Written just before the scan: hashed again next time.")
+    written = max(fresh.stat().st_mtime_ns, fresh.stat().st_ctime_ns)
+    clock = SimpleNamespace(time_ns=lambda: written + 1, perf_counter=time.perf_counter)
+    with monkeypatch.context() as patched:
+        patched.setattr(store_module, "time", clock)  # the scan starts right after the write
+        small_service.index(**quiet)
     records = open_index(index_dir).manifest["documents"]
     assert records["fresh.txt"]["stat"] is None and records[KAZAKHSTAN]["stat"] is not None
 

@@ -1,4 +1,8 @@
+import dataclasses
+import json
+import logging
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -6,17 +10,27 @@ import gradio as gr
 import httpx
 import pytest
 from gradio_client import Client, handle_file
-from gradio_client.exceptions import AuthenticationError
+from gradio_client.exceptions import AppError, AuthenticationError
 
 from c5qa.app.logs import configure
 from c5qa.app.service import Service
+from c5qa.faces import ui
 from c5qa.faces.ui import (
     FAILED,
+    UPLOADS_OFF,
+    ask_api,
     build_app,
+    document_rows,
+    draw_map,
+    failed_rows,
     filter_note,
     launch,
+    refresh,
     respond,
     retrieve_api,
+    show_cell,
+    source_choices,
+    status_line,
     upload_allowed,
 )
 from c5qa.index.embedding import Embedder
@@ -24,6 +38,9 @@ from c5qa.measure.loadtest import free_port
 from c5qa.query.request import Filters
 from c5qa.settings import Settings
 from tests.conftest import BAD_QUESTIONS, CORPUS, KAZAKHSTAN, NEW_YORK
+
+TEXT_FILE = {"files": ("note.txt", b"A short note.\n", "text/plain")}
+BROKEN = "index generation gen-broken"  # how the library names the index ``break_index`` makes
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +54,45 @@ def app_service(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) ->
     return service
 
 
-@pytest.fixture(scope="module")
-def client(app_service: Service) -> Iterator[Client]:
-    app = build_app(app_service)
+def serve_plainly(app: gr.Blocks) -> str:
+    """Serve ``app`` on loopback with Gradio's defaults, not ``launch``'s (its upload route
+    open whatever the settings say); returns its URL."""
     app.queue(default_concurrency_limit=4)
     port = free_port()
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    return f"http://127.0.0.1:{port}/"
+
+
+def break_index(index_dir: Path) -> None:
+    """An index whose current generation is gone: every read of it is an ``IndexProblem``."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    (index_dir / "CURRENT").write_text("gen-broken\n")
+
+
+@pytest.fixture(scope="module")
+def client(app_service: Service) -> Iterator[Client]:
+    app = build_app(app_service)
+    url = serve_plainly(app)
     try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+        yield Client(url, verbose=False)
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="module")
+def broken(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Iterator[tuple[Client, Service]]:
+    """A server with uploads off on a corrupt index, its upload route left open (served
+    plainly), so that only the handlers stand between a caller and the corpus."""
+    root = tmp_path_factory.mktemp("broken")
+    (root / "corpus").mkdir()
+    break_index(root / "index")
+    service = Service(Settings(corpus_dir=root / "corpus", index_dir=root / "index"), embedder)
+    app = build_app(service)  # must not read the index
+    url = serve_plainly(app)
+    try:
+        yield Client(url, verbose=False), service
     finally:
         app.close()
 
@@ -122,7 +170,7 @@ def test_exposed_server_needs_auth() -> None:
     check_exposure(Settings(host="0.0.0.0"), insecure=True)
 
 
-def test_served_app_asks_for_login_and_logs_no_password(
+def test_served_app_asks_for_login_shows_no_corpus_before_it_and_logs_no_password(
     app_service: Service, tmp_path: Path, restore_logging: None
 ) -> None:
     log_file = tmp_path / "serve.log"
@@ -134,13 +182,22 @@ def test_served_app_asks_for_login_and_logs_no_password(
     launch(app, settings, prevent_thread_lock=True, quiet=True)
     url = f"http://127.0.0.1:{settings.port}/"
     try:
+        page = httpx.get(url).text  # the page's config and API description, before login
+        assert "gradio_api_info" in page and '"/retrieve"' in page  # what the check reads
+        for document in app_service.documents():
+            assert document.source not in page and document.title not in page
         with pytest.raises(AuthenticationError, match="credentials were not provided"):
             Client(url, verbose=False).predict("Leidos", 1, None, api_name="/retrieve")
+        assert httpx.post(url + "gradio_api/upload", files=TEXT_FILE).status_code == 401
         refused = httpx.post(url + "login", data={"username": "ann", "password": "wrong-guess-2"})
         assert refused.status_code >= 400
         client = Client(url, auth=("ann", "right-password-1"), verbose=False)
         found = client.predict("Leidos air traffic", 1, None, api_name="/retrieve")
         assert found[0]["source"] == KAZAKHSTAN
+        with httpx.Client(base_url=url) as signed_in:  # uploads on: the route takes files
+            signed_in.post("login", data={"username": "ann", "password": "right-password-1"})
+            taken = signed_in.post("gradio_api/upload", files=TEXT_FILE)
+            assert taken.status_code == 200 and taken.json()[0].endswith("note.txt")
     finally:
         app.close()
     text = log_file.read_text()
@@ -160,8 +217,6 @@ def test_bad_questions_through_the_api_and_the_chat(client: Client, app_service:
 
 
 def test_malformed_api_calls_get_one_clear_line(client: Client) -> None:
-    from gradio_client.exceptions import AppError
-
     for k in (-3, 0, 1000, "x"):  # out of 1..50 is refused, not capped
         with pytest.raises(AppError, match="k must be a whole number from 1 to 50") as refused:
             client.predict("Leidos", k, None, api_name="/retrieve")
@@ -197,3 +252,173 @@ def test_handlers_run_without_a_server(app_service: Service) -> None:
     assert empty[0].content == "Please type a question."
     (refused,) = respond(app_service, "security", [], None, "", "", "2025-2015")
     assert "ends before it starts" in refused[0].content and FAILED not in refused[0].content
+    _, styled, note = draw_map(app_service, "energy, water")
+    assert note == "" and styled.data.columns.is_unique and len(styled.data) == 2
+    too_many = ", ".join(f"theme {n}" for n in range(app_service.settings.max_themes + 1))
+    plot, table, note = draw_map(app_service, too_many)  # refused before anything is encoded
+    assert plot is None and table is None and note.startswith("themes must be at most 40")
+
+
+def test_malformed_api_calls_are_refused_at_info_without_a_trace(
+    client: Client, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A malformed request is the caller's mistake, not a fault: one line back, and one INFO
+    record for the maintainer, with no traceback (in the log or on the console) and nothing
+    at WARNING or above."""
+    caplog.set_level(logging.INFO, logger="c5qa")
+    malformed = [
+        (("Leidos", "not a history", 3, None), "history must be a list"),
+        (("Leidos", 42, 3, None), "history must be a list"),
+        (("Leidos", [], 3, {"date_from": 123}), "filters.date_from and date_to must be text"),
+        (("Leidos", [], 3, ["not", "an", "object"]), "filters must be an object"),
+        (("Leidos", [], "x", None), "k must be a whole number from 1 to 50"),
+    ]
+    for args, refusal in malformed:
+        with pytest.raises(AppError, match=refusal) as refused:
+            client.predict(*args, api_name="/ask")
+        assert "\n" not in str(refused.value)
+    for date_from, periods in (("123", ""), ("", "20x5")):
+        (reply,) = client.predict("security", [], date_from, "", periods, api_name="/chat")
+        assert reply["content"].startswith(("filters.date\\_from must be", "period '20x5'"))
+    refusals = [r for r in caplog.records if r.getMessage().endswith(".refused")]
+    assert [r.getMessage() for r in refusals] == ["api.ask.refused"] * 5 + ["chat.refused"] * 2
+    assert all(r.levelno == logging.INFO and r.exc_info is None for r in refusals)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_upload_route_is_closed_when_uploads_are_off(app_service: Service) -> None:
+    """Off, Gradio's upload route refuses every file, an empty one too, before storing it;
+    the other routes that take files take none above 0 bytes; the file picker is inert; and
+    Gradio's temp copies are swept."""
+    settings = app_service.settings.replace(upload=False, port=free_port())
+    app = build_app(Service(settings, app_service.embedder))
+    launch(app, settings, prevent_thread_lock=True, quiet=True)
+    url = f"http://127.0.0.1:{settings.port}/gradio_api/upload"
+    try:
+        for content in (b"A short note.\n", b""):  # an empty file passes any size limit
+            refused = httpx.post(url, files={"files": ("note.txt", content, "text/plain")})
+            assert (refused.status_code, refused.text) == (403, UPLOADS_OFF)
+        assert app.max_file_size == 0
+        (picker,) = [c for c in app.config["components"] if c["type"] == "file"]
+        assert picker["props"]["interactive"] is False
+        assert app.delete_cache is not None and app.delete_cache[1] <= 24 * 3600
+    finally:
+        app.close()
+
+
+def test_upload_api_is_refused_when_uploads_are_off(
+    broken: tuple[Client, Service], tmp_path: Path
+) -> None:
+    """The event itself refuses, even where the upload route lets the file through."""
+    client, service = broken
+    upload = tmp_path / "2026-01-15_note.txt"
+    upload.write_text("---\ntitle: A note\ndate: 2026-01-15\n---\nThe note says little.\n")
+    with pytest.raises(AppError, match=UPLOADS_OFF):
+        client.predict([handle_file(str(upload))], api_name="/upload")
+    assert list(service.settings.corpus_dir.iterdir()) == []
+
+
+def test_a_corrupt_index_gets_its_one_line_everywhere(broken: tuple[Client, Service]) -> None:
+    """The page was built and served on a corrupt index (``broken``); every reader of the
+    index says what is wrong in one line instead of failing."""
+    client, service = broken
+    for args, api in ((("Leidos", [], 3, None), "/ask"), (("Leidos", 3, None), "/retrieve")):
+        with pytest.raises(AppError, match=BROKEN) as refused:
+            client.predict(*args, api_name=api)
+        assert "\n" not in str(refused.value)
+    (reply,) = client.predict("Leidos", [], "", "", "", api_name="/chat")
+    assert reply["content"].startswith(BROKEN)
+    assert status_line(service).startswith(f"**Index:** {BROKEN}")
+    assert document_rows(service) == failed_rows(service) == source_choices(service) == []
+    status, rows, failed, picker = refresh(service)
+    assert status.startswith(f"**Index:** {BROKEN}") and rows == failed == picker.choices == []
+    plot, table, note = draw_map(service, "")
+    assert plot is None and table is None and note.startswith(BROKEN)
+    cell = gr.SelectData(None, {"index": [0, 1], "value": 0.5})
+    assert show_cell(service, "", cell).startswith(BROKEN)
+    with pytest.raises(gr.Error, match=BROKEN):
+        ask_api(service, "Leidos")
+
+
+def test_serve_starts_on_a_corrupt_index_and_rebuilds_it_behind_the_page(
+    small_corpus: Path,
+    tmp_path: Path,
+    embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
+    restore_logging: None,
+) -> None:
+    """``serve`` builds and serves the page first, whatever the index's state, and updates
+    the index beside it; the page works on the new generation once it is committed."""
+    break_index(tmp_path / "index")
+    settings = Settings(
+        corpus_dir=small_corpus,
+        index_dir=tmp_path / "index",
+        port=free_port(),
+        log_file=str(tmp_path / "serve.log"),
+    )
+    served, updated = threading.Event(), threading.Event()
+    services: list[Service] = []
+
+    class Held(Service):
+        """Updates only once the page is served: a serve that updated first would wait."""
+
+        def index(self, *args: object, **kwargs: object) -> object:
+            try:
+                assert served.wait(30), "serve updated the index before serving the page"
+                return super().index(*args, **kwargs)  # type: ignore[arg-type]
+            finally:
+                updated.set()
+
+    def held(settings: Settings) -> Service:
+        services.append(Held(settings, embedder))
+        return services[-1]
+
+    def served_page(app: gr.Blocks, settings: Settings) -> None:
+        (service,) = services  # the page, built on the corrupt index, says so
+        status, rows, _, _ = refresh(service)
+        assert status.startswith(f"**Index:** {BROKEN}") and rows == []
+        served.set()
+
+    monkeypatch.setattr(ui, "Service", held)
+    monkeypatch.setattr(ui, "launch", served_page)
+    ui.serve(settings)
+    assert updated.wait(300)
+    status, rows, _, picker = refresh(services[0])
+    assert status.startswith("**Index:** 4 documents") and len(rows) == 4
+    assert NEW_YORK in {source for _, source in picker.choices}
+
+
+def test_the_layout_reads_and_holds_nothing_of_the_corpus(app_service: Service) -> None:
+    """The layout is served before sign-in and built whatever the index's state: it reads
+    nothing of the index, and nothing of the corpus is in its config; the page's load fills
+    the source picker, the Documents tab and the theme map."""
+    unread = Service(app_service.settings, app_service.embedder)
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the layout read the index")
+
+    unread.documents = unread.status = unread.store = unread.themes = forbidden  # type: ignore[method-assign]
+    build_app(unread)
+    config = json.dumps(build_app(app_service).config, default=str)
+    assert '"dropdown"' in config and '"dataframe"' in config  # what the check reads
+    for document in app_service.documents():
+        assert document.source not in config and document.title not in config
+
+
+def test_theme_table_columns_are_unique_for_look_alike_documents(
+    app_service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two documents with the same date and title (a copy under another name) get distinct
+    columns: the coloured table refuses repeated ones."""
+    real = app_service.themes((("energy", "energy"),))
+    source, date, title = real.documents[0]
+    twin = dataclasses.replace(
+        real,
+        documents=(*real.documents, (f"copy-of-{source}", date, title)),
+        cells=tuple((*row, row[0]) for row in real.cells),
+    )
+    monkeypatch.setattr(app_service, "themes", lambda themes: twin)
+    _, styled, note = draw_map(app_service, "energy")
+    assert note == "" and styled.data.columns.is_unique
+    assert len(styled.data.columns) == len(twin.documents) + 1

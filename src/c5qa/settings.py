@@ -85,7 +85,27 @@ class Settings:
     # this many of its sentences are quoted.
     commentary_passages: int = 2
     max_file_mb: float = 50.0
+    # --- Bounds on what one request may ask for ------------------------------------------------
+    # Work grows with each of these, and a request is cheap to send (issue #21: 2,000 periods in
+    # a 32 KB request took 11 s, 300 themes 37 s), so each is refused beyond its bound in one line.
+    # A question longer than max_question_chars is cut (and the answer says so); so is each
+    # history message, since only the last user question is read again (see query/request.py).
     max_question_chars: int = 2000
+    # One period per year the corpus spans (2015-2025, eleven) and one to spare; a comparison
+    # of more columns than this is no longer readable side by side.
+    max_periods: int = 12
+    # 12 periods of the longest form ("2025-11-07 .. 2025-11-09, ", 26 characters) fit in 312;
+    # 400 leaves room for extra spaces and still refuses a flood before it is split.
+    max_periods_chars: int = 400
+    # The twelve default themes three times over, and a few more; each theme is one encode and
+    # a pass over every sentence vector, and a map of more rows is no longer readable.
+    max_themes: int = 40
+    # Messages in a conversation's history (the chat adds a question, an answer and one message
+    # per source, about 7 a turn): older ones are dropped, not refused (see query/request.py).
+    max_history_turns: int = 50
+    # Documents a filter may name: ten times the corpus today (17 files), and a filter's
+    # membership test runs for every candidate passage.
+    max_filter_sources: int = 200
     host: str = "127.0.0.1"
     port: int = 7860
     # Uploads from the chat's Documents tab write into corpus_dir: off unless enabled, and never
@@ -95,6 +115,18 @@ class Settings:
     # made with `c5qa passwd`). Never shown in a repr or a log.
     auth: str = field(default="", repr=False)
     auth_file: str = ""
+    # Failed logins: auth_max_failures within auth_window_s for one user name or client address
+    # lock it for auth_backoff_s, doubling while failures go on, up to auth_max_backoff_s;
+    # auth_global_failures across all names lock every login alike (a spray of names). Each
+    # scrypt check (~45 ms) runs off the event loop, auth_parallel_checks at once: under 8 and
+    # 32 parallel wrong-login clients other requests stayed within 1.3x of idle
+    # (`python bench/login_flood.py`); five guesses cost a real user at most 2 s at first.
+    auth_max_failures: int = 5
+    auth_window_s: float = 300.0
+    auth_backoff_s: float = 2.0
+    auth_max_backoff_s: float = 300.0
+    auth_global_failures: int = 100
+    auth_parallel_checks: int = 1
     # Answering is CPU-bound (~15 ms a question) on a 2-core machine: a few concurrent workers
     # keep the cores busy; more only adds contention (bench/load.py measures it). Requests
     # beyond queue_size waiting are refused at once rather than left to time out.

@@ -14,13 +14,31 @@ from collections.abc import Callable
 from c5qa.answer.types import Answer, Quote, Section
 from c5qa.retrieve.search import Passage
 
-_URL = re.compile(r"https?://[^\s<>\"'`]+")
+# A URL we link to: http(s), a plain host, and none of the characters that could end a markdown
+# link destination or start markup ( ) [ ] < > " ' ` * \ spaces); anything else is shown as text.
+_SAFE_URL = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9\-._~/?#%&=+;,:@!$]*)?",
+    re.IGNORECASE,
+)
 
 
 def escape_markdown(text: str) -> str:
-    """Corpus text is untrusted: render it as literal text, never as HTML or links."""
+    """Corpus text and metadata are untrusted: render them as literal text, never as HTML,
+    images or links. Gradio's markdown (marked, GFM) also turns bare ``http://``, ``www.`` and
+    e-mail addresses into live links, so those are broken with escapes that render invisibly."""
     text = html.escape(text, quote=False)
-    return re.sub(r"([\\`*_\[\]<>#|~!])", r"\\\1", text)
+    text = re.sub(r"([\\`*_\[\]<>#|~!@])", r"\\\1", text)
+    text = re.sub(r":(?=//)", r"\\:", text)
+    return re.sub(r"(?i)(www)\.", r"\1\\.", text)
+
+
+def safe_link(url: str) -> str:
+    """A metadata URL for the chat: a link only when it is a plain http(s) URL (a
+    ``javascript:`` or ``data:`` URL, or one that could break out of the link, is shown as
+    escaped text and not linked)."""
+    if _SAFE_URL.fullmatch(url):
+        return f"[{escape_markdown(url)}]({url})"
+    return escape_markdown(url)
 
 
 def _plain(text: str) -> str:
@@ -105,13 +123,19 @@ def source_card(answer: Answer, n: int) -> tuple[str, str]:
     if passage.partial:
         lines.append("*Partial text: the corpus holds only part of this document.*")
     lines.append("".join(parts))
-    if _URL.fullmatch(passage.url):
-        lines.append(f"<{passage.url}>")
-    lines.append(f"`{passage.source}` · score {passage.score:.2f}")
+    if passage.url:
+        lines.append(safe_link(passage.url))
+    lines.append(f"{escape_markdown(passage.source)} · score {passage.score:.2f}")
+    return _card_title(passage, n), "\n\n".join(lines)
+
+
+def _card_title(passage: Passage, n: int) -> str:
+    """The source's title line. Gradio renders a message's metadata title as markdown too, so
+    every metadata field in it is escaped like the body."""
     where = " · ".join(x for x in (passage.date, passage.location) if x)
     partial = " (partial text)" if passage.partial else ""
-    title = f"[{n}] {passage.title}{partial} — {where}" if where else f"[{n}] {passage.title}"
-    return title, "\n\n".join(lines)
+    title = f"[{n}] {escape_markdown(passage.title)}"
+    return f"{title}{partial} — {escape_markdown(where)}" if where else title
 
 
 def terminal(answer: Answer) -> str:

@@ -15,6 +15,8 @@ import numpy as np
 
 from c5qa.index.embedding import Embedder
 from c5qa.index.store import IndexStore
+from c5qa.query.request import BadRequest
+from c5qa.settings import Settings
 
 # (label, what the theme is searched with)
 DEFAULT_THEMES: tuple[tuple[str, str], ...] = (
@@ -54,16 +56,20 @@ class ThemeMap:
         return np.array([[c.score for c in row] for row in self.cells], dtype=np.float32)
 
 
-def parse_themes(text: str) -> tuple[tuple[str, str], ...]:
+def parse_themes(text: str, limit: int = Settings.max_themes) -> tuple[tuple[str, str], ...]:
     """Labels with their search text ("water, energy=energy security"); a default theme's
-    label keeps its default search text."""
+    label keeps its default search text. Each theme costs an encode and a pass over every
+    sentence vector (300 themes took 37 s), so more than ``limit`` (callers pass their
+    settings' ``max_themes``) is a ``BadRequest``, refused before anything is encoded."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if len(parts) > limit:
+        raise BadRequest(f"themes must be at most {limit} (max_themes), not {len(parts)}")
     defaults = dict(DEFAULT_THEMES)
     themes = []
-    for part in (p.strip() for p in text.split(",")):
-        if part:
-            label, _, query = part.partition("=")
-            label = label.strip()
-            themes.append((label, query.strip() or defaults.get(label) or label))
+    for part in parts:
+        label, _, query = part.partition("=")
+        label = label.strip()
+        themes.append((label, query.strip() or defaults.get(label) or label))
     return tuple(themes)
 
 
@@ -96,8 +102,37 @@ def build_map(
 
 
 def short_label(date: str, title: str, width: int = 34) -> str:
+    """ "date · title", the title cut to ``width``: may be the same for two documents; use
+    ``column_labels`` where labels must be unique."""
     title = title if len(title) <= width else title[: width - 1] + "…"
     return f"{date} · {title}"
+
+
+def column_labels(theme_map: ThemeMap, width: int = 34) -> list[str]:
+    """One label per document column, in the map's order, each different from the others:
+    a table keyed by them (pandas' Styler) refuses a repeated column, and two documents share
+    a label whenever their dates and cut titles agree (an identical copy of a file is enough).
+    A shared label gets the document's file name, which is unique in the corpus; a label that
+    then still repeats (a title that reads like another's file name) gets " #2", " #3", … in
+    corpus order. The map's order is by date then file name, so the labels are stable."""
+    labels = [short_label(date, title, width) for _, date, title in theme_map.documents]
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    named = [
+        f"{label} ({source})" if counts[label] > 1 else label
+        for label, (source, _, _) in zip(labels, theme_map.documents, strict=True)
+    ]
+    unique: list[str] = []
+    seen: set[str] = set()
+    for label in named:
+        candidate, n = label, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{label} #{n}"
+        seen.add(candidate)
+        unique.append(candidate)
+    return unique
 
 
 def figure(theme_map: ThemeMap):  # -> matplotlib Figure (imported lazily)
@@ -110,7 +145,7 @@ def figure(theme_map: ThemeMap):  # -> matplotlib Figure (imported lazily)
     fig, ax = plt.subplots(figsize=(2 + 0.62 * scores.shape[1], 1.6 + 0.42 * scores.shape[0]))
     image = ax.imshow(scores, cmap="YlGnBu", vmin=0.1, vmax=0.8, aspect="auto")
     ax.set_yticks(range(len(theme_map.themes)), labels=theme_map.themes)
-    labels = [short_label(date, title) for _, date, title in theme_map.documents]
+    labels = column_labels(theme_map)
     ax.set_xticks(range(len(labels)), labels=labels, rotation=60, ha="right", fontsize=7)
     for t in range(scores.shape[0]):
         for d in range(scores.shape[1]):

@@ -2,11 +2,20 @@
 commits a new one), updates and uploads, and what the faces show of it (status, documents).
 
 A request in flight keeps the generation it started with; the next one sees the new one.
+
+When the current generation is damaged, the last good one is served if one is intact: writers
+keep the generation before the current one, and it is loaded with the same checksum pass, so
+what is served is a complete, verified earlier run over the corpus (``index.fallback`` is
+logged, and ``status()`` names the generation). Segments shared by hard link are damaged in
+both at once; then both checksum passes fail and nothing is served. With no usable index,
+``current()``, ``store()``, ``status()`` and ``documents()`` raise ``IndexProblem`` and
+nothing else, so the faces can start regardless and show the problem.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +25,7 @@ from c5qa.app.logs import event
 from c5qa.app.upload import save_upload
 from c5qa.index.embedding import Embedder
 from c5qa.index.store import (
+    CURRENT,
     IndexCorrupt,
     IndexProblem,
     IndexReport,
@@ -53,6 +63,33 @@ class DocumentRow:
     source: str
 
 
+def _pointer(index_dir: Path) -> str | None:
+    """The current generation's name; a ``CURRENT`` that cannot be read is an IndexProblem
+    like any other damage, not an OSError the faces would not expect."""
+    try:
+        return current_generation(index_dir)
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"the index pointer {index_dir}/{CURRENT} is unreadable: {exc}") from exc
+
+
+def _generation_key(index_dir: Path, generation: str) -> tuple[str, int, int] | None:
+    """A generation's identity: its name and its directory's inode and ctime. Names come back
+    when the index folder is deleted and built again, so a name alone cannot say that a
+    generation is the one found damaged before."""
+    try:
+        found = os.stat(index_dir / generation)
+    except OSError:
+        return None
+    return generation, found.st_ino, found.st_ctime_ns
+
+
+def _earlier(index_dir: Path, generation: str) -> list[str]:
+    """The committed generations older than ``generation``, newest first: never a newer one,
+    which a killed writer may have left uncommitted."""
+    names = [p.name for p in index_dir.glob("gen-*") if p.name[4:].isdigit() and p.is_dir()]
+    return sorted((n for n in names if n < generation), reverse=True)
+
+
 def _open(index_dir: Path) -> IndexStore:
     """Load the current generation. Writers keep only the current generation and the one
     before it, so a load that two quick commits overtake finds its files gone: that is not
@@ -74,6 +111,10 @@ class Library:
         self._lock = threading.Lock()
         self._store: IndexStore | None = None
         self._corpus: Corpus | None = None
+        self._loaded_for: str | None = None  # the CURRENT the store was loaded for
+        # Generations found damaged, with why: they are immutable, so checked once, not at
+        # every request (the checksum pass reads the whole generation).
+        self._refused: dict[tuple[str, int, int], IndexProblem] = {}
 
     def has_index(self) -> bool:
         return current_generation(self.settings.index_dir) is not None
@@ -83,15 +124,80 @@ class Library:
         return self.current()[0]
 
     def current(self) -> tuple[IndexStore, Corpus]:
-        """The current generation and what question analysis needs to know of it."""
-        generation = current_generation(self.settings.index_dir)
+        """The current generation (or the last good one, when it is damaged) and what question
+        analysis needs to know of it. A store that found its files damaged while serving
+        (``spoiled``) is dropped and the generation loaded again, so its checksum pass
+        reports the damage. Raises ``IndexProblem`` and no other exception."""
+        index_dir = self.settings.index_dir
         with self._lock:
-            if self._store is None or self._store.generation != generation:
-                self._store = _open(self.settings.index_dir)
-                self._corpus = Corpus.of(self._store)
-                event(log, logging.INFO, "index.loaded", generation=self._store.generation)
-            assert self._corpus is not None  # set with the store
+            generation = _pointer(index_dir)
+            store = self._store
+            if store is None or store.spoiled or self._loaded_for != generation:
+                if store is not None and store.spoiled:
+                    event(log, logging.WARNING, "index.spoiled", reason=store.spoiled)
+                self._store = self._corpus = None  # never served again, whatever comes next
+                self._store, self._corpus = self._load(generation)
+            assert self._store is not None and self._corpus is not None  # set together
             return self._store, self._corpus
+
+    def _load(self, generation: str | None) -> tuple[IndexStore, Corpus]:
+        """Load the current generation (``generation``, as last read), or the newest intact
+        earlier one when it is damaged. Anything unexpected is reported as ``IndexCorrupt``."""
+        index_dir = self.settings.index_dir
+        try:
+            self._raise_if_refused(generation)
+            store = _open(index_dir)
+            corpus = Corpus.of(store)
+            self._loaded_for = store.generation
+        except IndexCorrupt as exc:
+            if _pointer(index_dir) != generation:
+                raise  # a writer switched CURRENT meanwhile: the next request loads its work
+            store, corpus = self._fallback(generation, exc)
+        except IndexProblem:
+            raise
+        except Exception as exc:
+            log.exception("index.load_crashed", extra={"fields": {"index": str(index_dir)}})
+            raise IndexCorrupt(f"the index in {index_dir} cannot be loaded: {exc}") from exc
+        event(log, logging.INFO, "index.loaded", generation=store.generation)
+        return store, corpus
+
+    def _raise_if_refused(self, generation: str | None) -> None:
+        """Refuse again, without reading it, a generation found damaged before (a new
+        exception each time: raising one object again and again grows its traceback)."""
+        key = _generation_key(self.settings.index_dir, generation) if generation else None
+        if key in self._refused:
+            problem = self._refused[key]
+            raise type(problem)(str(problem))
+
+    def _fallback(self, generation: str | None, problem: IndexCorrupt) -> tuple[IndexStore, Corpus]:
+        """Serve the newest earlier generation that loads, since ``generation`` (CURRENT)
+        could not be; raise ``problem`` when none does."""
+        index_dir = self.settings.index_dir
+        key = _generation_key(index_dir, generation) if generation else None
+        if generation is None or key is None:
+            raise problem
+        self._refused[key] = problem
+        for earlier in _earlier(index_dir, generation):
+            earlier_key = _generation_key(index_dir, earlier)
+            if earlier_key is None or earlier_key in self._refused:
+                continue
+            try:
+                store = open_index(index_dir, earlier)
+                corpus = Corpus.of(store)
+            except Exception as exc:  # open_index raises IndexProblem; Corpus.of, who knows
+                self._refused[earlier_key] = IndexCorrupt(str(exc))
+                continue
+            self._loaded_for = generation
+            event(
+                log,
+                logging.WARNING,
+                "index.fallback",
+                generation=earlier,
+                refused=generation,
+                reason=str(problem),
+            )
+            return store, corpus
+        raise problem
 
     def update(
         self,

@@ -17,14 +17,15 @@ from c5qa.index.store import IndexReport
 
 
 class _Changes(FileSystemEventHandler):
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
         self.last = 0.0
         self.event = threading.Event()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return  # reads do not change the corpus
-        self.last = time.monotonic()
+        self.last = self.clock()
         self.event.set()
 
 
@@ -34,10 +35,13 @@ def watch(
     on_report: Callable[[IndexReport], None],
     debounce: float = 1.0,
     stop: threading.Event | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> None:
-    """Run ``update`` now and after every quiet burst of changes, until ``stop`` is set."""
+    """Run ``update`` now and after every quiet burst of changes, until ``stop`` is set.
+    ``clock`` measures the quiet (a test's own clock makes the debounce independent of how
+    fast the machine runs)."""
     stop = stop or threading.Event()
-    changes = _Changes()
+    changes = _Changes(clock)
     observer = Observer()
     observer.schedule(changes, corpus_dir, recursive=True)
     observer.start()
@@ -46,7 +50,8 @@ def watch(
         while not stop.is_set():
             if not changes.event.wait(timeout=0.2):
                 continue
-            if time.monotonic() - changes.last < debounce:
+            if clock() - changes.last < debounce:
+                stop.wait(0.05)  # still in the burst: look again shortly, without spinning
                 continue
             changes.event.clear()
             on_report(update())

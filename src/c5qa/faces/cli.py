@@ -186,11 +186,41 @@ def cmd_bench_load(args: argparse.Namespace) -> int:
     return 0 if all(r["errors"] == 0 and r["bad_citations"] == 0 for r in results) else 1
 
 
+def cmd_bench_soak(args: argparse.Namespace) -> int:
+    """Mixed traffic on a served copy of the corpus, the server's memory sampled over time."""
+    import tempfile
+
+    from c5qa.measure.evaluation import load_questions
+    from c5qa.measure.soak import run_soak
+
+    settings = _settings(args)
+    questions = [q.question for q in load_questions(args.questions) if q.kind != "followup"]
+    with tempfile.TemporaryDirectory() as tmp:
+        result = run_soak(
+            settings.corpus_dir, Path(tmp), questions, args.minutes, args.clients, args.every
+        ).to_json()
+    if args.json:
+        _print_json(result)
+    else:
+        step = max(1, len(result["samples"]) // 12)
+        for seconds, mb in result["samples"][::step]:
+            print(f"{seconds / 60:6.1f} min  RSS {mb:7.1f} MB")
+        print(
+            f"{result['requests']} requests, {result['errors']} errors; RSS after warm-up "
+            f"{result['rss_after_warmup_mb']} MB, at the end {result['rss_end_mb']} MB "
+            f"({result['growth_after_warmup']:+.1%}), max {result['rss_max_mb']} MB"
+        )
+    return 0 if result["errors"] == 0 else 1
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from c5qa.query.request import parse_periods
 
     service = Service(_settings(args))
-    periods = parse_periods(args.periods) if args.periods else None
+    s = service.settings
+    periods = (
+        parse_periods(args.periods, s.max_periods, s.max_periods_chars) if args.periods else None
+    )
     answer = service.compare(" ".join(args.theme), periods, k=args.k)
     print(json.dumps(to_json(answer), ensure_ascii=False) if args.json else terminal(answer))
     return 0
@@ -200,7 +230,8 @@ def cmd_themes(args: argparse.Namespace) -> int:
     from c5qa.answer.themes import DEFAULT_THEMES, parse_themes, render_png
 
     service = Service(_settings(args))
-    themes = parse_themes(args.themes) if args.themes else DEFAULT_THEMES
+    limit = service.settings.max_themes
+    themes = parse_themes(args.themes, limit) if args.themes else DEFAULT_THEMES
     theme_map = service.themes(themes)
     if args.out:
         print(f"wrote {render_png(theme_map, args.out)}", file=sys.stderr)
@@ -358,6 +389,14 @@ def _add_bench(sub: Subcommands) -> None:
     p.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench_load)
+    p = bench.add_parser("soak", help="mixed traffic on the served chat, memory over time")
+    p.add_argument("--corpus", type=Path, help="corpus to copy and serve (default: corpus_dir)")
+    p.add_argument("--minutes", type=float, default=60.0)
+    p.add_argument("--clients", type=int, default=4, help="users asking at once")
+    p.add_argument("--every", type=float, default=10.0, help="seconds between memory samples")
+    p.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench_soak)
 
 
 def _add_serve(sub: Subcommands) -> None:

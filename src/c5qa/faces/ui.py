@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from c5qa.answer.render import chat_markdown, escape_markdown, passage_json, source_card, to_json
-from c5qa.answer.themes import DEFAULT_THEMES, ThemeMap, parse_themes, short_label
+from c5qa.answer.themes import DEFAULT_THEMES, ThemeMap, column_labels, parse_themes
 from c5qa.answer.themes import figure as map_figure
 from c5qa.answer.themes import table as map_table
-from c5qa.app.auth import authenticator, load_users
+from c5qa.app.auth import authenticator, load_users, login_middleware
 from c5qa.app.logs import configure, event
 from c5qa.app.service import IndexProblem, Service
 from c5qa.query.request import Filters, parse_periods
@@ -47,12 +48,24 @@ INTRO = (
 
 UPLOAD_TYPES = [".pdf", ".txt", ".md", ".html", ".htm"]
 FAILED = "Something went wrong while answering; it has been logged. Please try again."
+UPLOADS_OFF = "Uploading is switched off for this server."
+UPLOAD_ROUTE = "/gradio_api/upload"
+# Gradio's temp copies of uploads (and files it made for outputs): swept every 10 minutes once
+# an hour old; an upload is saved into the corpus long before that.
+CACHE_SWEEP = (600, 3600)
 DOCUMENT_HEADERS = ["title", "publisher", "date", "kind", "partial", "chunks", "file"]
 
 log = logging.getLogger(__name__)
 
 
 # --- policy -----------------------------------------------------------------------------------
+
+
+def refusal(message: str) -> gr.Error:
+    """The error a caller gets back, as one line. Gradio would also print its traceback to
+    the console, as for a crash: a refusal is not one, and a fault is already logged with its
+    trace (``_api_errors``), so neither is printed."""
+    return gr.Error(message, print_exception=False)
 
 
 def is_loopback(host: str) -> bool:
@@ -87,14 +100,21 @@ def filter_note(filters: Filters | None) -> str:
 
 
 def document_rows(service: Service) -> list[list[Any]]:
-    """The corpus table, one row per document, in ``DOCUMENT_HEADERS`` order."""
+    """The corpus table, one row per document, in ``DOCUMENT_HEADERS`` order; empty while
+    the index cannot be read (``status_line`` says why), so the page still loads."""
+    try:
+        documents = service.documents()
+    except IndexProblem:
+        return []
     return [
         [d.title, d.publisher, d.date, d.kind, "yes" if d.partial else "", d.chunks, d.source]
-        for d in service.documents()
+        for d in documents
     ]
 
 
 def status_line(service: Service) -> str:
+    """The index in one line, or why it cannot be read (missing, corrupt, being rebuilt):
+    the page must work, and say so, whatever state the index is in."""
     try:
         status = service.status()
     except IndexProblem as exc:
@@ -107,6 +127,7 @@ def status_line(service: Service) -> str:
 
 
 def failed_rows(service: Service) -> list[list[str]]:
+    """Files the index skipped; none while it cannot be read (``status_line`` says why)."""
     try:
         return [[f["source"], f["error"]] for f in service.status().failed]
     except IndexProblem:
@@ -139,12 +160,14 @@ def add_files(
 ) -> tuple[Any, ...]:
     """Save uploaded files into the corpus and index them; the upload results, then what
     ``refresh`` returns."""
-    if not allowed:
-        raise gr.Error("Uploading is switched off for this server.")
+    if not allowed:  # the upload route is closed too; this guards the event itself
+        raise refusal(UPLOADS_OFF)
     if not files:
-        raise gr.Error("Choose one or more PDF, .txt, .md or .html files first.")
+        raise refusal("Choose one or more PDF, .txt, .md or .html files first.")
     progress(0, desc="Saving and indexing")
-    results, _ = service.add_documents([(Path(f), Path(f).name) for f in files], progress=True)
+    with _api_errors("upload"):
+        pairs = [(Path(f), Path(f).name) for f in files]
+        results, _ = service.add_documents(pairs, progress=True)
     return ([list(row) for row in results], *refresh(service))
 
 
@@ -172,7 +195,12 @@ def _chat_answer(
     periods = (periods or "").strip()
     if not periods:
         return service.ask(question, history=history, filters=filters), filters
-    chosen = None if periods == "all" else parse_periods(periods)
+    limits = service.settings
+    chosen = (
+        None
+        if periods == "all"
+        else parse_periods(periods, limits.max_periods, limits.max_periods_chars)
+    )
     return service.compare(question, chosen), None
 
 
@@ -203,11 +231,13 @@ def respond(
         return
     started = time.perf_counter()
     try:
-        filters = Filters.chosen(sources, date_from, date_to)
+        filters = Filters.chosen(
+            sources, date_from, date_to, limit=service.settings.max_filter_sources
+        )
         answer, filters = _chat_answer(service, question, history, filters, periods)
-    except (IndexProblem, ValueError) as exc:
-        event(log, logging.WARNING, "chat.refused", error=str(exc))
-        yield [gr.ChatMessage(role="assistant", content=escape_markdown(str(exc)))]
+    except (IndexProblem, ValueError) as exc:  # BadRequest is a ValueError
+        event(log, logging.INFO, "chat.refused", error=_one_line(exc))
+        yield [gr.ChatMessage(role="assistant", content=escape_markdown(_one_line(exc)))]
         return
     except Exception:
         log.exception("chat.failed", extra={"fields": {"chars": len(question)}})
@@ -226,22 +256,25 @@ def respond(
 
 
 def _one_line(exc: BaseException) -> str:
+    """The refusal as the caller reads it: one line, whatever the message held."""
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
 @contextmanager
 def _api_errors(name: str) -> Iterator[None]:
-    """An API caller gets one clear line, never a traceback; the maintainer gets the trace."""
+    """An API caller gets one clear line, never a traceback. A refused request (``BadRequest``
+    is a ``ValueError``) or an unusable index is the caller's or the moment's, not a fault: it
+    is logged at INFO without a trace; anything else is a fault, logged with its trace."""
     try:
         yield
     except gr.Error:
         raise
-    except (IndexProblem, ValueError) as exc:  # BadRequest is a ValueError
-        event(log, logging.WARNING, f"{name}.refused", error=str(exc))
-        raise gr.Error(_one_line(exc)) from None
+    except (IndexProblem, ValueError) as exc:
+        event(log, logging.INFO, f"{name}.refused", error=_one_line(exc))
+        raise refusal(_one_line(exc)) from None
     except Exception:
         log.exception(f"{name}.failed")
-        raise gr.Error(FAILED) from None
+        raise refusal(FAILED) from None
 
 
 def ask_api(
@@ -256,7 +289,7 @@ def ask_api(
     gets its refusal as one line."""
     started = time.perf_counter()
     with _api_errors("api.ask"):
-        chosen = Filters.from_json(filters)
+        chosen = Filters.from_json(filters, service.settings.max_filter_sources)
         answer = service.ask(question, history=history or (), k=k, filters=chosen)
     _log_answer("api", answer, started)
     return to_json(answer)
@@ -267,7 +300,8 @@ def retrieve_api(
 ) -> list[dict[str, Any]]:
     """``/retrieve``: ranked passages with full citation data, checked as ``ask_api``'s."""
     with _api_errors("api.retrieve"):
-        passages = service.retrieve(question, k=k, filters=Filters.from_json(filters))
+        chosen = Filters.from_json(filters, service.settings.max_filter_sources)
+        passages = service.retrieve(question, k=k, filters=chosen)
     return [passage_json(p, n) for n, p in enumerate(passages, start=1)]
 
 
@@ -275,28 +309,43 @@ def retrieve_api(
 
 
 def theme_map(service: Service, text: str) -> ThemeMap:
-    return service.themes(parse_themes(text) or DEFAULT_THEMES)
+    """The map of the themes typed (the default themes when none), at most ``max_themes``:
+    each one is an encode and a pass over every sentence."""
+    return service.themes(parse_themes(text, service.settings.max_themes) or DEFAULT_THEMES)
 
 
-def draw_map(service: Service, text: str) -> tuple[Any, Any]:
-    """The theme map as a picture and as a coloured table of scores."""
+def draw_map(service: Service, text: str) -> tuple[Any, Any, str]:
+    """The theme map as a picture and as a coloured table of scores, and the evidence pane
+    cleared (its cell belonged to the old map). Themes refused or an index that cannot be read
+    leave the map empty and say why in that pane: the map loads with the page, which must
+    work whatever state the index is in."""
     import pandas as pd
 
-    themes = theme_map(service, text)
-    columns = ["theme", *(short_label(d, t, 24) for _, d, t in themes.documents)]
+    try:
+        themes = theme_map(service, text)
+    except (IndexProblem, ValueError) as exc:  # BadRequest is a ValueError
+        event(log, logging.INFO, "themes.refused", error=_one_line(exc))
+        return None, None, escape_markdown(_one_line(exc))
+    columns = ["theme", *column_labels(themes, 24)]  # unique: the Styler refuses repeats
     frame = pd.DataFrame(map_table(themes), columns=columns)
     styled = frame.style.background_gradient(
         cmap="YlGnBu", vmin=0.1, vmax=0.8, subset=columns[1:]
     ).format(precision=2)
-    return map_figure(themes), styled
+    return map_figure(themes), styled, ""
 
 
 def show_cell(service: Service, text: str, event: gr.SelectData) -> str:
-    """The evidence behind the selected cell of the score table."""
+    """The evidence behind the selected cell of the score table. The map is computed again
+    (cached), so a cell of a table drawn before the index changed may no longer exist."""
     row, col = event.index
     if col == 0:
         return ""
-    themes = theme_map(service, text)
+    try:
+        themes = theme_map(service, text)
+    except (IndexProblem, ValueError) as exc:
+        return escape_markdown(_one_line(exc))
+    if row >= len(themes.cells) or col > len(themes.documents):
+        return ""
     cell = themes.cells[row][col - 1]
     _, date, title = themes.documents[col - 1]
     verdict = "present" if cell.score >= themes.threshold else "not addressed"
@@ -324,12 +373,17 @@ def _bind(handler: Callable[..., Any], *first: Any) -> functools.partial:
 
 
 def _ask_tab(service: Service) -> gr.Dropdown:
-    """The chat and its search limits; returns the source picker (uploads refresh it)."""
+    """The chat and its search limits; returns the source picker (uploads and the page's
+    load fill it: the layout is served before sign-in, so it holds nothing of the corpus)."""
     with gr.Tab("Ask"), gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=240):
             gr.Markdown("**Search only in…**")
+            # No choices in the layout, which is served before sign-in: the page's load
+            # fills them. An API caller never loads the page, so any file name is taken
+            # (one that is not in the corpus matches nothing).
             sources = gr.Dropdown(
-                choices=source_choices(service),
+                choices=[],
+                allow_custom_value=True,
                 multiselect=True,
                 label="documents",
                 info="all documents when empty",
@@ -361,19 +415,19 @@ def _ask_tab(service: Service) -> gr.Dropdown:
 
 
 def _documents_tab(service: Service, sources: gr.Dropdown) -> list[Any]:
-    """The corpus, skipped files and uploads; returns what ``refresh`` fills."""
+    """The corpus, skipped files and uploads; returns what ``refresh`` fills. They start
+    empty: the layout is served before sign-in and must hold nothing of the corpus (and must
+    not read the index, which may be missing or being rebuilt); the page's load fills them."""
     can_upload = upload_allowed(service.settings)
     with gr.Tab("Documents"):
-        status = gr.Markdown(status_line(service))
+        status = gr.Markdown()
         table = gr.Dataframe(
-            value=document_rows(service),
             headers=DOCUMENT_HEADERS,
             interactive=False,
             wrap=True,
             label="Corpus",
         )
         failed = gr.Dataframe(
-            value=failed_rows(service),
             headers=["file", "skipped because"],
             interactive=False,
             label="Files that could not be indexed",
@@ -422,9 +476,9 @@ def _themes_tab(service: Service) -> tuple[gr.Textbox, list[Any]]:
         def select_cell(text: str, event: gr.SelectData) -> str:
             return show_cell(service, text, event)
 
-        theme_text.submit(_bind(draw_map, service), theme_text, [plot, heat])
+        theme_text.submit(_bind(draw_map, service), theme_text, [plot, heat, cell_evidence])
         heat.select(select_cell, theme_text, cell_evidence, api_name="show_cell")
-    return theme_text, [plot, heat]
+    return theme_text, [plot, heat, cell_evidence]
 
 
 def _api(service: Service) -> None:
@@ -451,7 +505,9 @@ def _api(service: Service) -> None:
 
 
 def build_app(service: Service) -> gr.Blocks:
-    with gr.Blocks(title="C5+1 assistant", fill_height=True) as app:
+    """The page, bound to ``service``. It reads nothing of the index: the corpus arrives with
+    the page's load, after sign-in, and the page builds whatever state the index is in."""
+    with gr.Blocks(title="C5+1 assistant", fill_height=True, delete_cache=CACHE_SWEEP) as app:
         gr.Markdown(INTRO)
         sources = _ask_tab(service)
         shown = _documents_tab(service, sources)
@@ -465,16 +521,45 @@ def build_app(service: Service) -> gr.Blocks:
 # --- serving ----------------------------------------------------------------------------------
 
 
+class UploadsOff:
+    """ASGI middleware for a server whose uploads are off: it refuses Gradio's upload route
+    (403, one line) before anything is read. That route stores up to 1,000 files a request in
+    Gradio's temp folder before any handler could refuse them, and a size limit of 0 bytes
+    still lets empty files through."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Answer the upload route at once; pass everything else on."""
+        if scope["type"] == "http" and scope["path"].rstrip("/").endswith(UPLOAD_ROUTE):
+            headers = [(b"content-type", b"text/plain; charset=utf-8")]
+            await send({"type": "http.response.start", "status": 403, "headers": headers})
+            await send({"type": "http.response.body", "body": UPLOADS_OFF.encode()})
+            return
+        await self.app(scope, receive, send)
+
+
 def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
     """Serve with deliberate limits: ``concurrency`` requests of each event run at once (the
     rest wait in order), at most ``queue_size`` wait (more are refused at once), uploads are
-    capped at ``max_file_mb`` and, off loopback, everyone signs in."""
+    capped at ``max_file_mb`` and, off loopback, everyone signs in. With uploads off, the
+    upload route is closed (``UploadsOff``) and every other route that takes files (Gradio's
+    component server, its screen recorder) takes none larger than 0 bytes."""
     app.queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
+    # The client's address reaches the login check, which throttles per address too.
+    middleware = login_middleware()
+    if upload_allowed(settings):
+        max_file_size = int(settings.max_file_mb * 1e6)
+    else:
+        max_file_size = 0
+        middleware.append(Middleware(UploadsOff))
     app.launch(
         server_name=settings.host,
         server_port=settings.port,
         auth=authenticator(settings),
-        max_file_size=int(settings.max_file_mb * 1e6),
+        max_file_size=max_file_size,
+        app_kwargs={"middleware": middleware},
         footer_links=["api"],
         **kwargs,
     )
@@ -495,9 +580,10 @@ def check_exposure(settings: Settings, insecure: bool = False) -> None:
 
 
 def serve(settings: Settings, insecure: bool = False) -> None:
-    """Serve the chat with the index up to date. With an index already there, the update (and
-    the model load it needs) runs beside the server's start-up, so the first answer comes
-    sooner; a new generation is picked up by the running chat when it is committed."""
+    """Serve the chat with the index up to date. The update (and the model load it needs)
+    runs beside the server, whatever state the index is in (missing, corrupt, being rebuilt):
+    until a generation is committed the page serves and says why it cannot answer, and the
+    running chat picks the new generation up when it is committed."""
     configure(settings)
     check_exposure(settings, insecure)
     settings = settings.replace(threads=settings.threads or 1)
@@ -519,11 +605,10 @@ def serve(settings: Settings, insecure: bool = False) -> None:
         try:
             service.index(progress=True, wait=60)
             service.warm()  # an update with nothing to encode does not load the model
-        except IndexProblem as exc:  # the chat still serves the generation it has
-            event(log, logging.ERROR, "index.failed", error=str(exc))
+        except IndexProblem as exc:  # the chat still serves the generation it has, if any
+            event(log, logging.ERROR, "index.failed", error=_one_line(exc))
+        except Exception:  # a thread dies silently: say so, and the chat still serves
+            log.exception("index.update.crashed")
 
-    if service.has_index():
-        threading.Thread(target=update, name="index-update", daemon=True).start()
-    else:
-        update()
+    threading.Thread(target=update, name="index-update", daemon=True).start()
     launch(build_app(service), settings)

@@ -40,7 +40,7 @@ from tqdm import tqdm
 from c5qa.index import segments
 from c5qa.index.embedding import Embedder, resolve_model
 from c5qa.index.lexical import LexicalIndex, chunk_tokens, concat_token_ids
-from c5qa.index.segments import ChunkTable, Entry, RowFile, Segment
+from c5qa.index.segments import ChunkTable, Entry, RowFile, RowsCorrupt, Segment
 from c5qa.ingest.acronyms import Acronyms
 from c5qa.ingest.chunking import Chunk, chunk_document
 from c5qa.ingest.documents import Document, DocumentError, discover, file_sha256, load_document
@@ -128,16 +128,26 @@ class IndexStore:
     sentences: list[RowFile]  # per segment, read on demand
     ranges: dict[str, tuple[int, int]] = field(init=False)  # source → its chunk id range
     acronyms: Acronyms = field(init=False)  # the ones the documents define
+    # Why the store must not serve again ("" while sound): set when a file read on demand
+    # proves damaged, so that its holder (``Library``) loads the generation again.
+    spoiled: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
         self.ranges = self.chunks.ranges()
         self.acronyms = Acronyms.of(self.documents.values())
 
     def chunk_sentence_vectors(self, chunk_id: int) -> np.ndarray:
+        """The chunk's sentence vectors, read from disk now (``RowFile``): a read that finds
+        the file damaged since the load refuses with ``IndexCorrupt`` and spoils the store,
+        rather than letting damaged vectors pick the wrong sentences."""
         columns = self.chunks.columns
         count = columns["span_offsets"][chunk_id + 1] - columns["span_offsets"][chunk_id]
         row = int(columns["sentence_row"][chunk_id])
-        rows = self.sentences[columns["segment"][chunk_id]].rows(row, row + int(count))
+        try:
+            rows = self.sentences[columns["segment"][chunk_id]].rows(row, row + int(count))
+        except (RowsCorrupt, OSError) as exc:
+            self.spoiled = f"index generation {self.generation} is corrupt: {exc}"
+            raise IndexCorrupt(f"{self.spoiled} (run `c5qa index` to rebuild it)") from exc
         return rows.astype(np.float32)
 
     def chunk_vectors(self, ids: list[int]) -> np.ndarray:
@@ -191,8 +201,9 @@ class Committed:
         return Segment(self.directory / name)
 
 
-def _committed(index_dir: Path) -> Committed:
-    generation = current_generation(index_dir)
+def _committed(index_dir: Path, generation: str | None = None) -> Committed:
+    """``generation`` (default: the current one) verified against its manifest's checksums."""
+    generation = generation or current_generation(index_dir)
     if generation is None:
         raise IndexMissing(f"no index in {index_dir} yet (run `c5qa index`)")
     gen_dir = index_dir / generation
@@ -219,9 +230,27 @@ def _by_segment(documents: dict[str, dict]) -> dict[str, dict[int, str]]:
     return found
 
 
-def open_index(index_dir: Path) -> IndexStore:
-    """Load the current generation, verifying every file against the manifest's checksums."""
-    committed = _committed(index_dir)
+def open_index(index_dir: Path, generation: str | None = None) -> IndexStore:
+    """Load the current generation (or the named one, e.g. the one before it when the current
+    one is damaged), verifying every file against the manifest's checksums. Whatever goes
+    wrong is an ``IndexProblem``: the manifest itself has no checksum, so any of its values
+    may be damaged, and the faces rely on this one exception type."""
+    committed = _committed(index_dir, generation)
+    try:
+        return _verified(committed)
+    except IndexProblem:
+        raise
+    except FileNotFoundError as exc:
+        raise IndexCorrupt(
+            f"index generation {committed.generation} is incomplete: {exc.filename}"
+        ) from exc
+    except Exception as exc:
+        raise IndexCorrupt(f"index generation {committed.generation} is unreadable: {exc}") from exc
+
+
+def _verified(committed: Committed) -> IndexStore:
+    """Load a checksummed generation, refusing another format, a manifest that lacks files
+    and a store whose parts disagree."""
     generation, manifest = committed.generation, committed.manifest
     if manifest.get("format") != FORMAT_VERSION:
         raise IndexOutdated(
@@ -232,12 +261,7 @@ def open_index(index_dir: Path) -> IndexStore:
     listed = set(manifest["files"])
     if not set(expected) <= listed or not any(f.startswith(f"{_LEXICAL_DIR}/") for f in listed):
         raise IndexCorrupt(f"index generation {generation} lacks files in its manifest")
-    try:
-        store = _load(committed)
-    except FileNotFoundError as exc:
-        raise IndexCorrupt(f"index generation {generation} is incomplete: {exc.filename}") from exc
-    except (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError) as exc:
-        raise IndexCorrupt(f"index generation {generation} is unreadable: {exc}") from exc
+    store = _load(committed)
     problems = store.check()
     if problems:
         raise IndexCorrupt(f"index generation {generation} is inconsistent: {problems[0]}")
@@ -589,16 +613,21 @@ def _lock(index_dir: Path, wait: float) -> FileLock:
     return lock
 
 
-def _previous(index_dir: Path, on_notice: Callable[[str], None]) -> Committed | None:
-    """The committed generation to build on; None when there is none or it cannot be trusted
-    (a corrupt one is rebuilt from the corpus rather than refused, and the user told so)."""
+def _previous(index_dir: Path, on_notice: Callable[[str], None]) -> tuple[Committed | None, str]:
+    """The committed generation to build on, and why the index is rebuilt when it cannot be
+    trusted: (None, "") when there is none, (None, reason) when it is corrupt or unreadable
+    (then it is rebuilt from the corpus rather than refused, and the user told so)."""
     try:
-        return _committed(index_dir)
+        return _committed(index_dir), ""
     except IndexMissing:
-        return None
+        return None, ""
     except IndexCorrupt as exc:
         on_notice(f"{exc}; rebuilding the index")
-        return None
+        generation = current_generation(index_dir)
+        reason = str(exc)
+        if not reason.startswith(f"index generation {generation} "):
+            reason = f"index generation {generation} is corrupt: {reason}"
+        return None, reason
 
 
 @dataclass(frozen=True)
@@ -617,9 +646,12 @@ def _target(
     previous: Committed | None,
     model: Callable[[], Embedder],
     on_notice: Callable[[str], None],
+    damaged: str = "",
 ) -> _Target:
     """Settle the generation's settings. The model is only loaded to learn its dimension when
-    the previous generation was built with another one (or there is none)."""
+    the previous generation was built with another one (or there is none). ``damaged``: why
+    the previous generation could not be read (the user was told already), which is then the
+    reason of the rebuild."""
     name = resolve_model(settings.model)[0]
     recorded = previous.manifest if previous else {}
     same_model = recorded.get("model") == name and isinstance(recorded.get("dim"), int)
@@ -629,7 +661,7 @@ def _target(
     if rebuilt:
         on_notice(f"rebuilding the whole index: {rebuilt}")
     usable = previous if previous is not None and not rebuilt else None
-    return _Target(expected, rebuilt, usable)
+    return _Target(expected, rebuilt or damaged, usable)
 
 
 @dataclass
@@ -789,14 +821,16 @@ def update_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     lock = _lock(index_dir, wait)
     try:
-        previous = _previous(index_dir, on_notice)
+        previous, damaged = _previous(index_dir, on_notice)
         model = functools.cache(embedder)  # loaded on first use, if any
-        target = _target(settings, previous, model, on_notice)
+        target = _target(settings, previous, model, on_notice, damaged)
         found = _scan(settings, target.usable)
         removed = found.removed(target.usable.manifest["documents"] if target.usable else {})
         generation, embedded = _commit(
             index_dir, target, found, removed, model, progress, settings.hnsw_from
         )
         return _report(found, removed, embedded, generation, target.rebuilt, started)
+    except RowsCorrupt as exc:  # the previous generation broke after its checksum pass
+        raise IndexCorrupt(f"{exc}; run `c5qa index` again to rebuild the index") from exc
     finally:
         lock.release()

@@ -115,7 +115,9 @@ class _Versions:
         return problems
 
 
-def _serve(corpus: Path, index: Path, port: int, concurrency: int, log: Path) -> subprocess.Popen:
+def start_server(
+    corpus: Path, index: Path, port: int, concurrency: int, log: Path
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "C5QA_CONCURRENCY": str(concurrency),
@@ -135,19 +137,30 @@ def _serve(corpus: Path, index: Path, port: int, concurrency: int, log: Path) ->
         )
 
 
-def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 300) -> None:
-    from gradio_client import Client
-
+def wait_until_up(
+    url: str,
+    server: subprocess.Popen,
+    timeout: float = 300,
+    probe: Callable[[str], object] | None = None,
+) -> None:
+    """Wait until ``probe(url)`` succeeds (by default, a retrieval through the API; a server
+    behind a login probes its login page instead); a server that exits is an error at once."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"the server exited with {server.returncode}")
         try:
-            Client(url, verbose=False).predict("C5+1", 1, None, api_name="/retrieve")
+            (probe or _retrieves)(url)
             return
         except Exception:  # not listening yet
             time.sleep(0.5)
     raise RuntimeError(f"the server did not answer within {timeout:.0f} s")
+
+
+def _retrieves(url: str) -> None:
+    from gradio_client import Client
+
+    Client(url, verbose=False).predict("C5+1", 1, None, api_name="/retrieve")
 
 
 def _rebuild(
@@ -273,7 +286,7 @@ def _drive(
         rebuilder.join()
 
 
-def _stop_server(server: subprocess.Popen) -> None:
+def stop_server(server: subprocess.Popen) -> None:
     """Ask the server to exit, and kill it if it has not within 30 s, so no run leaves a
     server holding its port."""
     server.terminate()
@@ -306,15 +319,15 @@ def run_load(
     versions = _Versions(work_corpus)
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    server = _serve(work_corpus, index, port, concurrency, workdir / "server.log")
+    server = start_server(work_corpus, index, port, concurrency, workdir / "server.log")
     result = LoadResult(users, per_user, concurrency)
     run = _Run(min_rebuilds)
     try:
-        _wait_until_up(url, server)
+        wait_until_up(url, server)
         _drive(url, questions, writer, versions, result, run, rebuild)
     finally:
         run.stop.set()
-        _stop_server(server)
+        stop_server(server)
     result.errors.extend(f"rebuild: {f}" for f in run.failures)
     result.rebuilds = sum(run.started <= t <= run.ended for t in run.commits)
     result.server_ms = _server_ms(workdir / "server.log")
