@@ -422,3 +422,16 @@ def test_theme_table_columns_are_unique_for_look_alike_documents(
     _, styled, note = draw_map(app_service, "energy")
     assert note == "" and styled.data.columns.is_unique
     assert len(styled.data.columns) == len(twin.documents) + 1
+
+
+def test_session_state_is_bounded_by_the_setting(app_service: Service) -> None:
+    """Gradio keeps a copy of the page's configuration per browser session, 10,000 sessions
+    by default: the soak benchmark saw memory grow with every new session. The setting bounds
+    it."""
+    settings = app_service.settings.replace(sessions=7, port=free_port())
+    app = build_app(Service(settings, app_service.embedder))
+    launch(app, settings, prevent_thread_lock=True, quiet=True)
+    try:
+        assert app.state_session_capacity == 7 and app.state_holder.capacity == 7
+    finally:
+        app.close()

@@ -131,6 +131,11 @@ class Settings:
     # keep the cores busy; more only adds contention (bench/load.py measures it). Requests
     # beyond queue_size waiting are refused at once rather than left to time out.
     concurrency: int = 2
+    # Browser sessions whose state the served chat keeps (Gradio's state_session_capacity, 10,000
+    # by default): each holds a copy of the page's configuration, ~82 KB measured with
+    # tracemalloc, so Gradio's default let memory grow by up to ~800 MB; the least recently
+    # used session is dropped first.
+    sessions: int = 1000
     queue_size: int = 200
     # Torch threads per process. 0: torch's default (every core) for the CLI and indexing, and
     # one in the chat, where `concurrency` questions run side by side: two questions each

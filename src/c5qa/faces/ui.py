@@ -560,6 +560,7 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
         auth=authenticator(settings),
         max_file_size=max_file_size,
         app_kwargs={"middleware": middleware},
+        state_session_capacity=settings.sessions,
         footer_links=["api"],
         **kwargs,
     )
