@@ -162,9 +162,7 @@ def presence(sets: dict[str, list], base) -> None:
                 query = service.searcher.query(service.analyze(asked.theme).asks)
             else:
                 query = service.searcher.query(asked.within, asked.previous)
-            judged = findings(
-                service.searcher, store, query.terms, query, asked.periods, base.k, None
-            )
+            judged = findings(service.searcher, store, query, asked.periods, base.k, None)
             for f in judged:
                 if q.kind == "offcorpus":
                     found["off-corpus"].append((f.present, f.support, f.coverage))
