@@ -207,3 +207,51 @@ def test_with_no_intact_generation_every_entry_point_raises_index_problem(
     for call in calls:
         with pytest.raises(IndexProblem, match="CURRENT is unreadable"):
             call()
+
+
+def test_an_upload_too_slow_to_encode_is_refused_with_its_estimate(
+    small_service: Service, tmp_path: Path
+) -> None:
+    """Indexing holds the index lock: an upload whose encoding would take longer than
+    upload_budget_s (by its passages and the speed the last update measured) is refused
+    before it reaches the corpus, and says why; one that fits is indexed."""
+    small_service.index(on_notice=lambda message: None)
+    rate = small_service.library.encode_rate()
+    assert rate > 0
+    sentences = " ".join(f"The Pamir survey team mapped valley {i} in detail." for i in range(900))
+    big = tmp_path / "survey.txt"
+    big.write_text(sentences, encoding="utf-8")
+    tight = Service(small_service.settings.replace(upload_budget_s=0.5), small_service.embedder)
+    results, _ = tight.add_documents([(big, "survey.txt")])
+    ((uploaded, saved, outcome),) = results
+    assert uploaded == "survey.txt" and saved == ""
+    assert outcome.startswith("refused: ") and "passages would take about" in outcome
+    assert not (small_service.settings.corpus_dir / "survey.txt").exists()
+    small = tmp_path / "note.txt"
+    small.write_text("The Pamir survey team mapped one valley.", encoding="utf-8")
+    results, _ = tight.add_documents([(small, "note.txt")])
+    assert results[0][2] == "indexed"
+
+
+def test_an_update_that_encodes_enough_records_the_machine_s_speed(
+    small_service: Service,
+) -> None:
+    """The four documents make 29 passages: too few to time the model rather than its
+    loading, so the fallback speed is used; a longer document gets the speed measured, and
+    an update that encodes nothing keeps it."""
+    from c5qa.index.store import encode_rate
+
+    assert encode_rate(64, 2.0, None) == 32.0
+    assert encode_rate(3, 2.0, None) == 0.0
+    first = small_service.index(on_notice=lambda message: None)
+    assert first.embedded == 29 and "encode_rate" not in small_service.store().manifest
+    fallback = small_service.settings.encode_rate_fallback
+    assert small_service.library.encode_rate() == fallback
+    long = " ".join(f"The Pamir survey team mapped valley {i} in detail." for i in range(900))
+    (small_service.settings.corpus_dir / "survey.txt").write_text(long, encoding="utf-8")
+    assert small_service.index(on_notice=lambda message: None).embedded >= 32
+    measured = small_service.store().manifest["encode_rate"]
+    assert measured > 0 and small_service.library.encode_rate() == measured
+    (small_service.settings.corpus_dir / "survey.txt").unlink()
+    small_service.index(on_notice=lambda message: None)  # a removal: nothing encoded
+    assert small_service.store().manifest["encode_rate"] == measured

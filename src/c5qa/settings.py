@@ -111,6 +111,13 @@ class Settings:
     # Uploads from the chat's Documents tab write into corpus_dir: off unless enabled, and never
     # on when the app listens beyond this machine without auth ("user:password").
     upload: bool = False
+    # An upload whose encoding would take longer than this is refused (with its estimate):
+    # indexing holds the index lock, and a 1 MB text took 118 s here, a 50 MB file would take
+    # over an hour. The estimate divides the file's chunks by the encoding speed the last
+    # update measured (recorded in the index manifest), or by encode_rate_fallback before any
+    # was measured: ~23 chunks/s, bench/rebuild.py's SciFact build (14.8k chunks in 629 s).
+    upload_budget_s: float = 300.0
+    encode_rate_fallback: float = 20.0
     # "user:password", or a file of such lines (see app/auth.py; passwords may be scrypt hashes
     # made with `c5qa passwd`). Never shown in a repr or a log.
     auth: str = field(default="", repr=False)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from c5qa.app.logs import event
-from c5qa.app.upload import save_upload
+from c5qa.app.upload import Saved, save_upload
 from c5qa.index.embedding import Embedder
 from c5qa.index.store import (
     CURRENT,
@@ -34,6 +34,8 @@ from c5qa.index.store import (
     open_index,
     update_index,
 )
+from c5qa.ingest.chunking import chunk_document
+from c5qa.ingest.documents import DocumentError, load_document
 from c5qa.query.analysis import Corpus
 from c5qa.settings import Settings
 
@@ -248,7 +250,10 @@ class Library:
         "unchanged: …", "failed: <reason>" or "refused: <reason>", and the index report."""
         corpus = self.settings.corpus_dir
         corpus.mkdir(parents=True, exist_ok=True)
-        saved = [save_upload(path, name, corpus) for path, name in files]
+        saved = [
+            self._within_budget(path, name) or save_upload(path, name, corpus)
+            for path, name in files
+        ]
         report = self.update(progress=progress, wait=120, on_notice=lambda message: None)
         failures = {f.source: f.error for f in report.failed}
         fresh = set(report.added) | set(report.updated)
@@ -267,6 +272,36 @@ class Library:
             level = logging.INFO if fine else logging.WARNING
             event(log, level, "upload", file=item.original[:200], saved=item.name, outcome=outcome)
         return results, report
+
+    def encode_rate(self) -> float:
+        """Chunks this machine encodes per second: as the last update measured it, or the
+        setting's fallback before any update encoded enough to tell."""
+        try:
+            measured = float(self.store().manifest.get("encode_rate", 0.0))
+        except IndexProblem:
+            measured = 0.0
+        return measured or self.settings.encode_rate_fallback
+
+    def _within_budget(self, path: Path, name: str) -> Saved | None:
+        """A refusal when encoding the upload would take longer than ``upload_budget_s``, by
+        its chunk count and the measured speed; None when it fits (or cannot be read: the
+        index run says why)."""
+        s = self.settings
+        try:
+            document = load_document(path, path.parent, int(s.max_file_mb * 1e6))
+        except DocumentError:
+            return None
+        chunks = len(chunk_document(document, s.chunk_size, s.chunk_overlap))
+        seconds = chunks / self.encode_rate()
+        if seconds <= s.upload_budget_s:
+            return None
+        return Saved(
+            name,
+            "",
+            f"refused: {chunks:,} passages would take about {seconds / 60:.0f} min to encode "
+            f"here, over the {s.upload_budget_s / 60:.0f} min an upload may take; split it, "
+            "or put it in corpus/ and run `c5qa index`",
+        )
 
     def status(self) -> Status:
         store = self.store()

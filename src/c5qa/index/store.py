@@ -533,9 +533,11 @@ def write_generation(
     failed: list[Failure],
     expected: dict,
     hnsw_from: int,
+    measured: dict | None = None,
 ) -> str:
     """Commit a generation from entries: the ``held`` documents of ``previous`` (source →
-    manifest record) and the ``new`` entries (``stats``: their stat keys, when settled).
+    manifest record) and the ``new`` entries (``stats``: their stat keys, when settled);
+    ``measured`` joins the manifest (the encoding speed this machine showed).
     Public because ``update_index`` is not its only user: benchmarks build large synthetic
     indexes through it (``previous=None``) without encoding a corpus."""
     before = current_generation(index_dir)  # readers may still be loading it: keep it
@@ -568,6 +570,7 @@ def write_generation(
         "segments": done.segments,
         "failed": [{"source": f.source, "error": f.error} for f in failed],
         "files": done.files,
+        **(measured or {}),
     }
     # Compact: with an indent the json module falls back to its pure-Python encoder.
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
@@ -761,7 +764,9 @@ def _commit(
         committed = {p.name for p in index_dir.glob("gen-*") if p.name <= generation}
         _prune(index_dir, keep=committed)
         return generation, 0
+    encoding = time.perf_counter()
     embedded = _embed(found.entries, model, progress)
+    rate = encode_rate(embedded, time.perf_counter() - encoding, usable)
     generation = write_generation(
         index_dir,
         usable,
@@ -771,8 +776,22 @@ def _commit(
         found.failed,
         target.expected,
         hnsw_from,
+        {"encode_rate": rate} if rate else None,
     )
     return generation, embedded
+
+
+# Encoding fewer chunks than this measures the model's load more than its speed.
+_RATE_FROM = 32
+
+
+def encode_rate(embedded: int, seconds: float, previous: Committed | None) -> float:
+    """Chunks encoded per second on this machine, as the last update that encoded enough of
+    them measured it (model loading included, as an upload pays it too), else the previous
+    generation's figure, else 0 (unknown). What an upload's wait is estimated from."""
+    if embedded >= _RATE_FROM and seconds > 0:
+        return round(embedded / seconds, 2)
+    return float(previous.manifest.get("encode_rate", 0.0)) if previous else 0.0
 
 
 def _report(
