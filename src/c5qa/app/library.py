@@ -118,6 +118,11 @@ class Library:
         # every request (the checksum pass reads the whole generation).
         self._refused: dict[tuple[str, int, int], IndexProblem] = {}
 
+    @property
+    def loaded(self) -> bool:
+        """Whether a generation is in memory (the next request need not load one)."""
+        return self._store is not None
+
     def has_index(self) -> bool:
         return current_generation(self.settings.index_dir) is not None
 

@@ -57,6 +57,11 @@ class Service:
         self.embedder.encode_query("warm")
         self.store()
 
+    @property
+    def warmed(self) -> bool:
+        """Whether the model and an index generation are loaded (``warm`` has nothing to do)."""
+        return self._embedder is not None and self.library.loaded
+
     def store(self) -> IndexStore:
         return self.library.store()
 
@@ -96,9 +101,10 @@ class Service:
         mode: str | None = None,
     ) -> list[Passage]:
         request = Request.of(self.settings, question, history, k, filters, mode)
-        asked = self.analyze(request.question, request.history)
+        store, corpus = self.library.current()  # one generation for the whole request
+        asked = analyze(request.question, request.history, corpus, self.settings.max_question_chars)
         query = self.searcher.query(asked.asks, asked.previous)
-        return self.searcher.passages(self.store(), query, request.k, request.filters, request.mode)
+        return self.searcher.passages(store, query, request.k, request.filters, request.mode)
 
     def ask(
         self,
