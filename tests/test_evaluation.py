@@ -2,12 +2,16 @@ from pathlib import Path
 
 import pytest
 
+from c5qa.answer.types import Answer, Quote, Section
 from c5qa.app.service import Service
 from c5qa.measure.evaluation import (
     KINDS,
     Question,
+    answer_scores,
     evaluate,
     first_relevant_rank,
+    format_report,
+    lead_text,
     load_questions,
 )
 from tests.conftest import (
@@ -20,6 +24,8 @@ from tests.conftest import (
     SAMARKAND,
     TURKMENISTAN,
 )
+
+ANSWERS = EVAL.parent / "answers.jsonl"
 
 
 def _check_questions(questions: list) -> None:
@@ -175,3 +181,71 @@ def test_figures_on_the_eval_set_stay_above_their_floors(corpus_service: Service
     assert everything["answer_phrase"] >= 0.87  # 0.905
     assert everything["abstained_answerable"] <= 0.05  # 0.019 (2 of 105)
     assert kinds["offcorpus"]["abstained_offcorpus"] >= 0.95  # 1.000 (22 of 22)
+
+
+def _answer(verdict: str, lead: str, *quotes: str) -> Answer:
+    cited = tuple(Quote(n, "doc.txt", 0, len(q), q, 0.5) for n, q in enumerate(quotes, 1))
+    return Answer("q", verdict, lead, (Section("", cited),), ())
+
+
+def _question(kind: str, **fields) -> Question:
+    return Question(
+        id="x",
+        kind=kind,
+        question="q",
+        history=(),
+        expect=fields.get("expect", ()),
+        sources=(),
+        items=fields.get("items", ()),
+        verdict=fields.get("verdict", ""),
+    )
+
+
+def test_answer_scores_read_the_answer_as_a_reader_does() -> None:
+    """The lead is the opening line and first quote only: the phrase in the third quote is not
+    in the lead. Items and phrases match with typographic quotes and spacing normalised."""
+    answer = _answer(
+        "answered", "", "The Boeing deal.", "Wabtec\u2019s  order of $4.2 billion.", "In 2015."
+    )
+    scores = answer_scores(_question("fact", expect=("in 2015",)), answer)
+    assert scores == {"lead_hit": False}
+    assert answer_scores(_question("fact", expect=("the boeing deal",)), answer)["lead_hit"]
+    listed = answer_scores(_question("list", items=("Wabtec's order", "Cerberus")), answer)
+    assert listed == {"item_recall": 0.5}
+    summary = answer_scores(_question("summary", expect=("boeing", "in 2015", "nvidia")), answer)
+    assert summary["phrase_recall"] == pytest.approx(2 / 3)
+    assert lead_text(answer) == "the boeing deal."
+
+
+def test_a_wrong_yes_is_counted_apart_from_a_wrong_no() -> None:
+    yes = _answer("yes", "Yes.", "It mentions Afghanistan.")
+    assert answer_scores(_question("yesno", verdict="no"), yes) == {
+        "verdict_ok": False,
+        "wrong_yes": True,
+    }
+    no = _answer("no", "None of the 2 documents mentions it.")
+    assert answer_scores(_question("yesno", verdict="yes"), no) == {
+        "verdict_ok": False,
+        "wrong_yes": False,
+    }
+    assert answer_scores(_question("yesno", verdict="no"), no)["verdict_ok"]
+
+
+def test_the_answer_set_is_scored_per_kind(corpus_service: Service) -> None:
+    """eval/answers.jsonl: every kind the issue asks for, each with what it is scored on; the
+    report shows the answer table."""
+    questions = load_questions(ANSWERS)
+    assert {q.kind for q in questions} == {
+        "list", "yesno", "fact", "summary", "followup", "offcorpus"
+    }  # fmt: skip
+    for q in questions:
+        assert bool(q.items) == (q.kind == "list"), q.id
+        assert (q.verdict in ("yes", "no")) == (q.kind == "yesno"), q.id
+        found = " ".join((CORPUS / s).read_text(encoding="utf-8") for s in q.sources)
+        for phrase in (*q.items, *q.expect):
+            assert " ".join(phrase.split()) in " ".join(found.split()), (q.id, phrase)
+    picked = [next(q for q in questions if q.kind == kind) for kind in ("list", "yesno")]
+    report = evaluate(corpus_service, picked, mode="hybrid")
+    assert "item_recall" in report["kinds"]["list"]
+    assert "verdict_ok" in report["kinds"]["yesno"]
+    assert "answers:" in format_report(report)
