@@ -35,6 +35,15 @@ KAZAKHSTAN = "2025-11-07_fact-sheet-a-new-era-in-us-kazakhstan-relations.txt"
 NEW_YORK = "2023-09-21_c5plus1-new-york-declaration.txt"
 SAMARKAND = "2015-11-01_c5plus1-samarkand-joint-declaration.txt"
 TURKMENISTAN = "2025-11-07_fact-sheet-president-trump-deepens-ties-with-turkmenistan.txt"
+# The New York Declaration's section headings, as printed.
+NEW_YORK_HEADINGS = [
+    "Resilience through Partnership",
+    "Expanded Security Cooperation",
+    "C5+1 Economic and Energy Corridor",
+    "Enhancing Energy Security and Combating the Effects of Climate Change",
+    "Partnership through People",
+    "Towards A New Atmosphere of Partnership",
+]
 
 # Questions no front end may fail on: each gets a reply (an answer, an abstention or a request
 # for a question), never an error.

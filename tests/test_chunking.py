@@ -1,16 +1,21 @@
 import itertools
+import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from c5qa.ingest.chunking import chunk_document, split_sentences
-from c5qa.ingest.documents import Document, load_document
+from c5qa.ingest.documents import Document, discover, load_document
 from tests.conftest import CORPUS, KAZAKHSTAN, NEW_YORK
 
 # Text built from pieces that stress sentence splitting: abbreviations, blank lines, odd spaces.
 _pieces = st.sampled_from(
     [
         "U.S. firm Wabtec",
+        "then-U.S. President",
+        "i.e. The",
+        "2 p.m. EDT",
         "Mr. Smith",
         ". ",
         "! ",
@@ -138,3 +143,127 @@ def test_list_lines_end_sentences_but_wrapped_lines_do_not() -> None:
         "- a bullet item",
         "This sentence is wrapped\nacross two lines.",
     ]
+
+
+# --- Fragments: a sentence cut at an abbreviation or an initial ------------------------------
+# The detector below knows nothing of how split_sentences decides; it looks only at the pieces it
+# returns, as a reader would. Two neighbours in one paragraph are a fragment pair when the first
+# ends in a way no English sentence ends and the second goes on with it.
+
+# Tokens after which a sentence never ends inside a paragraph: titles and "for example" forms.
+_NEVER_FINAL = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Prof|Amb|Jr|Sr|vs|cf)\.|\be\.g\.|\bi\.e\.)$"
+)
+# Tokens that do end sentences ("relations with the U.S.") but not before lower case or a number.
+_MAYBE_FINAL = re.compile(
+    r"\b(?:No|Nos|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Inc|Co|Corp|Ltd|etc|approx)\.$"
+    r"|(?:\b[A-Za-z]\.){2,}$",
+    re.IGNORECASE,
+)
+# A lone capital letter and a stop ("Joseph R.", "then-U."): an initial, never a sentence end.
+_INITIAL = re.compile(r"(?:^|[^\w.])[A-Z]\.$")
+_CLOSERS = "\"'”’)]"
+
+
+def _fragments(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """Neighbouring sentences of one paragraph that a reader would see as one sentence cut in
+    two, each shown as "first ⟂ second" (shortened) so a failure says where to look."""
+    found = []
+    for (a_start, a_end), (b_start, b_end) in itertools.pairwise(spans):
+        gap = text[a_end:b_start]
+        if gap.count("\n") >= 2:  # a paragraph break ends a sentence whatever precedes it
+            continue
+        first, second = text[a_start:a_end].rstrip(_CLOSERS), text[b_start:b_end]
+        goes_on = second[:1].islower() or second[:1].isdigit()
+        cut = (
+            _NEVER_FINAL.search(first)
+            or (_INITIAL.search(first) and second[:1].isupper())
+            or (_MAYBE_FINAL.search(first) and goes_on)
+            or (second[:1].islower() and "\n" not in gap and not first.endswith((";", ":")))
+        )
+        if cut:
+            found.append(f"…{first[-50:]!r} ⟂ {second[:50]!r}…")
+    return found
+
+
+def _corpus_documents() -> list[Document]:
+    assert CORPUS.is_dir(), f"{CORPUS} is missing: the fragment count needs the real corpus"
+    paths = discover(CORPUS)
+    assert paths, f"{CORPUS} holds no documents"
+    return [load_document(path, CORPUS) for path in paths]
+
+
+def test_no_sentence_in_the_corpus_is_a_fragment() -> None:
+    """Answers quote sentences verbatim: a sentence cut at "U." or "R." reaches users as is."""
+    fragments = [
+        f"{doc.source}: {fragment}"
+        for doc in _corpus_documents()
+        for fragment in _fragments(doc.text, split_sentences(doc.text))
+    ]
+    assert not fragments, f"{len(fragments)} fragments:\n" + "\n".join(fragments)
+
+
+def test_fragment_detector_finds_the_cuts_users_saw() -> None:
+    """The corpus test can only fail if the detector sees real cuts."""
+    text = "hosted by then-U.S. President Joe Biden in 2023. Next."
+    cut = [(0, 17), (17, 48), (49, 54)]
+    assert len(_fragments(text, cut)) == 1
+    assert _fragments(text, [(0, 48), (49, 54)]) == []
+    text = "It met on Nov. 6 with Mr. Smith."
+    assert len(_fragments(text, [(0, 14), (15, 32)])) == 1
+    assert len(_fragments(text, [(0, 25), (26, 32)])) == 1
+    text = "Ties with the U.S.\n\nThe next day. In the U.S. The end."
+    assert _fragments(text, split_sentences(text)) == []
+
+
+# Each named abbreviation inside a sentence: split_sentences must keep the sentence whole.
+_WHOLE = [
+    "It was hosted by then-U.S. President Joe Biden in 2023.",  # the cut users saw
+    "The focus of Central Asia-U.S. relations narrowed.",
+    "An order from U.S. firm Wabtec was signed.",
+    "The U.N. Charter binds all states.",
+    "It was then-U.N. Secretary-General Guterres who spoke.",
+    "President Joseph R. Biden, Jr. met the presidents.",
+    "President Donald J. Trump met President Tokayev.",
+    "J. Trump met the five presidents.",
+    "They met on Nov. 6, 2025 in Washington.",
+    "Talks began Sept. 22 and ended Oct. 3 in Astana.",
+    "The accord of Feb. 28 was signed in Jan. 2024.",
+    "Order No. 5 was signed.",
+    "Dr. Elizabeth Sherwood-Randall led the delegation.",
+    "Mr. Daines submitted the resolution.",
+    "They flew to St. Petersburg on Monday.",
+    "The talks began at 10 a.m. on Monday and ended at 2 p.m. that day.",
+    "It ended at 2:57 P.M. EDT in New York.",
+    "Sectors, e.g. energy and transport, grew.",
+    "Partners, e.g. The C5+1 countries, met.",
+    "The Middle Corridor, i.e. the Trans-Caspian route, grew.",
+    "The format, i.e. The C5+1, met.",
+    "Minerals, transport, etc. were discussed.",
+]
+
+
+@pytest.mark.parametrize("sentence", _WHOLE)
+def test_abbreviations_and_initials_stay_inside_their_sentence(sentence: str) -> None:
+    text = f"{sentence} They agreed."
+    assert [text[s:e] for s, e in split_sentences(text)] == [sentence, "They agreed."]
+
+
+# Near misses: an abbreviation that really does end the sentence, so the text must split there.
+_ENDS = [
+    ("They met in the U.S. The next day they left.", ["They met in the U.S.", "The next day"]),
+    ("Minerals, transport, etc. The list is long.", ["Minerals, transport, etc.", "The list"]),
+    ("It ended at 2:57 p.m. The president left.", ["It ended at 2:57 p.m.", "The president"]),
+    ("Ties with the U.S.\n\nThe next paragraph.", ["Ties with the U.S.", "The next"]),
+    ("It deepened relations with the U.S.", ["It deepened relations with the U.S."]),
+]
+
+
+@pytest.mark.parametrize(("text", "starts"), _ENDS)
+def test_abbreviations_that_end_a_sentence_still_end_it(text: str, starts: list[str]) -> None:
+    sentences = [text[s:e] for s, e in split_sentences(text)]
+    assert len(sentences) == len(starts)
+    assert all(
+        sentence.startswith(start) for sentence, start in zip(sentences, starts, strict=True)
+    )
+    assert sentences[0] == starts[0]

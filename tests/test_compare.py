@@ -34,7 +34,8 @@ def test_security_compare_cites_2023_and_states_the_summit_absence(
     cited_2023 = [c for c in answer.citations if answer.passages[c.n - 1].date.startswith("2023")]
     assert cited_2023 and any("security" in c.text.lower() for c in cited_2023)
     assert second.startswith("**2025-11-07:** no passage in the period's documents addresses")
-    assert "score" in second  # the near miss and its score
+    # The near miss, cited; its retrieval score stays in the JSON, out of the text (#15).
+    assert "(closest: " in second and "score" not in second
     dates = {p.date[:4] for p in answer.passages}
     assert {"2023", "2025"} <= dates
     assert "Commentary" in markdown(answer)  # the analysis that remarks on the absence
@@ -190,3 +191,47 @@ def test_periods_all_silent_and_no_commentary_are_an_abstention(corpus_service: 
     assert first == ABSTAIN_TEXT
     assert [p.split(":**")[0] for p in periods] == ["**2019", "**2021"]
     assert all("no passage in the period's documents addresses this" in p for p in periods)
+
+
+@pytest.mark.parametrize(
+    ("question", "verdict", "lead"),
+    [
+        # A fact sheet close in meaning to the subject, without a word of it: "no" (#15).
+        (
+            "Does the Turkmenistan fact sheet say anything about the US travel ban on Turkmen "
+            "citizens?",
+            "no",
+            "2025 President Trump Deepens Ties With Turkmenistan (fact sheet) does not mention",
+        ),
+        # Scoped to the two documents named, and the lead says so.
+        (
+            "Do the 2025 fact sheets (Kazakhstan, Turkmenistan) mention Afghanistan at all?",
+            "no",
+            "None of the 2 documents searched (2025 A New Era in U.S.-Kazakhstan Relations",
+        ),
+        ("Does the 2015 Samarkand declaration mention Afghanistan?", "yes", "2015 Joint"),
+        # Names the corpus never uses: a "no" scoped to the declaration, not an abstention.
+        (
+            "Does the New York Declaration mention the Abraham Accords?",
+            "no",
+            "2023 C5+1 Leaders' Joint Statement (The New York Declaration: C5… does not mention",
+        ),
+        # The passive, the theme first.
+        (
+            "Was Covid-19 discussed at the C5+1 roundtable in Tashkent in July 2021?",
+            "yes",
+            "Documents dated 2021 mention “Covid-19”.",
+        ),
+    ],
+)
+def test_a_yes_or_no_is_scoped_to_what_the_question_names(
+    corpus_service: Service, question: str, verdict: str, lead: str
+) -> None:
+    answer = corpus_service.ask(question)
+    assert (answer.verdict, answer.lead[: len(lead)]) == (verdict, lead)
+    subject = answer.lead.split("“")[1].split("”")[0].split()[0].lower()
+    quoted = [q for s in answer.sections if s.label != "Commentary" for q in s.all_quotes()]
+    if verdict == "yes":  # a yes rests on a quoted sentence that names the subject
+        assert any(subject in q.text.lower() for q in quoted), quoted
+    else:  # a no quotes nothing from the documents searched
+        assert not quoted

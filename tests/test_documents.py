@@ -3,7 +3,9 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 
+from c5qa.ingest.blocks import kind_at
 from c5qa.ingest.documents import (
+    Document,
     DocumentError,
     decode_text,
     discover,
@@ -157,3 +159,39 @@ def test_discover_skips_hidden_and_unsupported(tmp_path: Path) -> None:
 )
 def test_normalise_date(raw: object, expected: str) -> None:
     assert normalise_date(raw) == expected
+
+
+def test_text_loader_records_block_kinds() -> None:
+    doc = load_document(CORPUS / "2025-11_the-diplomat-a-c5plus1-or-5-c1plus1s.txt", CORPUS)
+    kinds = {doc.text[b.start : b.end]: b.kind for b in doc.blocks}
+    assert kinds["Listen to this article"] == "boilerplate"
+    assert kinds["A Narrowed C5+1"] == "heading"
+    assert kind_at(doc.blocks, *span(doc.text, "Credit:\xa0Official White House")) == "caption"
+    assert Document(source="x", text="y", title="z").blocks == ()
+
+
+def span(text: str, piece: str) -> tuple[int, int]:
+    start = text.index(piece)
+    return start, start + len(piece)
+
+
+def test_pdf_and_html_loaders_record_block_kinds(tmp_path: Path) -> None:
+    _pdf(tmp_path / "s.pdf", ["Credit: Official White House Photo\nThe leaders met in New York."])
+    pdf = load_document(tmp_path / "s.pdf", tmp_path)
+    assert kind_at(pdf.blocks, *span(pdf.text, "Credit: Official White House Photo")) == "caption"
+    assert kind_at(pdf.blocks, *span(pdf.text, "The leaders met in New York.")) == "paragraph"
+    (tmp_path / "p.html").write_text(
+        "<html><body><nav><ul><li>Home</li></ul></nav><h2>Expanded security</h2>"
+        "<p>The leaders met in <b>New</b> York.</p><ul><li>First <i>deal</i></li></ul>"
+        "<figure><figcaption>The presidents at dinner</figcaption></figure>"
+        "<footer>Contact us</footer></body></html>"
+    )
+    html = load_document(tmp_path / "p.html", tmp_path)
+    assert [(html.text[b.start : b.end], b.kind) for b in html.blocks] == [
+        ("Home", "boilerplate"),
+        ("Expanded security", "heading"),
+        ("The leaders met in New York.", "paragraph"),
+        ("First deal", "list_item"),
+        ("The presidents at dinner", "caption"),
+        ("Contact us", "boilerplate"),
+    ]

@@ -26,7 +26,12 @@ BUILT = {
     "office_holder": p.office_holder("Secretary"),
 }
 # How callers apply a regex when it is not ``search``.
-APPLIED = {"PERIOD": "fullmatch", "MENTION": "match"}
+APPLIED = {
+    "PERIOD": "fullmatch",
+    "MENTION": "match",
+    "PASSIVE_MENTION": "match",
+    "REFERENCE_AFTER": "match",
+}
 
 ROWS = [
     # (rule, must match, must not match, named groups the match captures)
@@ -71,6 +76,61 @@ ROWS = [
         "Does the New York Declaration mention Syria at all?",
         "What did the New York Declaration say about Syria?",
         {"theme": "Syria at all"},
+    ),
+    (
+        "PASSIVE_MENTION",
+        "Was Covid-19 discussed at the C5+1 roundtable in Tashkent in July 2021?",
+        "Was the roundtable in Tashkent in July 2021?",
+        {"theme": "Covid-19"},
+    ),
+    ("THEME_FILLER", "Syria at all", "Syria", {}),
+    (
+        "THEME_SCOPE",
+        "Afghanistan in his remarks or in the White House readout",
+        "Afghanistan in the region",
+        {},
+    ),
+    (
+        "DOCUMENT_NOUN",
+        "Does the Turkmenistan fact sheet mention Afghanistan?",
+        "Does Turkmenistan mention Afghanistan?",
+        {},
+    ),
+    ("MEETING_NOUNS", "ministerial meeting", "declaration statement", {}),
+    ("BILL", "Does S.Res.459 say anything about human rights?", "Does the S.Res say anything?", {}),
+    # Applied to the question before a document noun.
+    ("REFERENCE_BEFORE", "Does the 2015 Samarkand ", "Does the ", {}),
+    # Applied from the end of a document noun.
+    ("REFERENCE_AFTER", " (S.Res.459) mention critical minerals", " mention critical minerals", {}),
+    (
+        "MONTH_YEAR",
+        "the roundtable in Tashkent in July 2021",
+        "the roundtable in Tashkent in 2021",
+        {},
+    ),
+    (
+        "PHOTO",
+        "Who is credited with the photo of Trump in the Diplomat article?",
+        "Who is credited with the Boeing deal?",
+        {},
+    ),
+    (
+        "LIST",
+        "Which commercial deals did Kazakhstan announce with US companies?",
+        "Which company won the air traffic contract?",
+        {},
+    ),
+    (
+        "SUMMARY",
+        "What does the Senate resolution on the C5+1 say?",
+        "What does the Senate resolution say about Afghanistan?",
+        {},
+    ),
+    (
+        "HEADINGS",
+        "what are the section headings of the 2023 New York Declaration?",
+        "What is the headline of the Diplomat article?",
+        {},
     ),
     (
         "QUOTED_TITLE",

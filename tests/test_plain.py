@@ -124,7 +124,6 @@ def test_question_whose_subject_the_corpus_never_uses_abstains(
         # The Syria clause is one of many in a long sentence: its similarity to the short
         # question is low, but the passage names both the declaration and Syria.
         ("Does the New York Declaration mention Syria at all?", "Syria", None),
-        ("Does the New York Declaration mention the Abraham Accords?", "New York", ""),
     ],
 )
 def test_an_answer_quotes_what_the_question_asks_for_or_says_what_is_missing(

@@ -147,3 +147,15 @@ def test_sources_show_metadata_and_highlight_quotes(corpus_service: Service) -> 
     assert title.startswith("[1] A New Era")
     assert "2025-11-07" in body and "Partial text" in body and "https://" in body
     assert "**A $200 million contract awarded to U.S. firm Leidos" in body
+
+
+def test_retrieval_scores_stay_out_of_the_answer_text(corpus_service: Service) -> None:
+    """A score means nothing to a reader ("score 0.10" was shown, #15): the chat, its source
+    cards and the terminal show none; the JSON keeps them for tools."""
+    from c5qa.answer.render import terminal, to_json
+
+    answer = corpus_service.compare("security cooperation", None)
+    shown = [chat_markdown(answer), terminal(answer)]
+    shown += [part for n in range(1, len(answer.passages) + 1) for part in source_card(answer, n)]
+    assert not [text for text in shown if re.search(r"\bscore\b", text)]
+    assert all("score" in p for p in to_json(answer)["passages"])

@@ -1,3 +1,4 @@
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,8 +14,11 @@ from c5qa.index.segments import (
     RowFile,
     RowsCorrupt,
     Segment,
+    document_from_record,
+    document_record,
     write,
 )
+from c5qa.ingest.blocks import Block
 from c5qa.ingest.chunking import chunk_document
 from c5qa.ingest.documents import load_document
 from tests.conftest import CORPUS, KAZAKHSTAN, NEW_YORK, SAMARKAND
@@ -180,3 +184,25 @@ def test_damage_after_opening_is_refused_on_the_next_read(
         rows.rows(0, 4)
     assert "seg/sentences.npy" in str(caught.value)
     assert isinstance(caught.value, ValueError)  # loaders' ValueError handling covers it
+
+
+def test_blocks_are_written_and_read_back_as_blocks(
+    written: tuple[Segment, list[Entry]],
+) -> None:
+    segment, entries = written
+    for before, after in zip(entries, segment.documents(), strict=True):
+        assert before.document.blocks and after.blocks == before.document.blocks
+        assert all(isinstance(block, Block) for block in after.blocks)
+
+
+def test_a_segment_written_before_blocks_still_loads(
+    written: tuple[Segment, list[Entry]],
+) -> None:
+    segment, entries = written
+    path = segment.directory / "documents.json"
+    records = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps([{k: v for k, v in r.items() if k != "blocks"} for r in records]))
+    old = Segment(segment.directory).documents()
+    assert [d.blocks for d in old] == [()] * len(entries)
+    assert [d.text for d in old] == [e.document.text for e in entries]
+    assert document_from_record(document_record(entries[0].document)) == entries[0].document

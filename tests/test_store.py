@@ -291,3 +291,15 @@ def test_unchanged_files_are_known_by_their_stat_and_changes_still_found(
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the old mtime
     report = small_service.index(**quiet)
     assert report.updated == (SAMARKAND,) and report.embedded > 0
+
+
+def test_rebuilding_an_older_format_gives_documents_their_blocks(small_service: Service) -> None:
+    """Blocks are recorded when a document is read; the format bump makes `c5qa index` read
+    every document of an index written before blocks existed."""
+    small_service.index(**quiet)
+    index_dir = small_service.settings.index_dir
+    path = index_dir / (index_dir / "CURRENT").read_text().strip() / "manifest.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "format": 2}))
+    assert small_service.index(**quiet).rebuilt == f"format changed from 2 to {FORMAT_VERSION}"
+    documents = open_index(index_dir).documents.values()
+    assert documents and all(document.blocks for document in documents)

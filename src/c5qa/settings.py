@@ -76,6 +76,30 @@ class Settings:
     # terms (a period's text rarely uses a question's framing), or when the theme's rarer
     # names hold named_share of one passage ("Afghanistan's place in the agenda").
     presence_coverage: float = 0.15
+    # A question asking for several things is answered with a list's items when the best
+    # sentence belongs to a list of at least min_list_items (two are quoted plainly anyway) and
+    # at most max_list_items (more is a document's body, not a list: answer/lists.py).
+    min_list_items: int = 3
+    max_list_items: int = 20
+    # A list item is at most this many characters (the Samarkand commitments run to 270, the
+    # Kazakhstan fact sheet's AI partnerships to 431, the cultural heritage statement's
+    # actions, one block of lines, to 586); a longer block is prose and ends the list (the
+    # Diplomat's 770-character quotation after "stated a commitment to:"). Chosen on those
+    # examples of eval/answers.jsonl and eval/heldout3.jsonl, both development sets now.
+    max_item_chars: int = 700
+    # The chunks of the documents a list question names that are read whole (the corpus's
+    # longest, the New York Declaration, has 21; a PDF report may have hundreds: its
+    # retrieved chunks serve).
+    max_list_chunks: int = 60
+    # A summary ("What does the Senate resolution say?") quotes this many of the named
+    # document's key sentences: one more than a plain answer, since it stands for the whole.
+    summary_sentences: int = 6
+    # A yes/no question's "yes" needs a quoted sentence holding this share of the subject's
+    # idf-weighted terms (answer/compare.py naming). Chosen on the 23 "does X mention" questions
+    # of eval/: sentences that do mention the subject hold 0.39 ("the spillover effects of
+    # sanctions": "unintended impacts of sanctions") to 1.0; the one similar-sounding fact sheet
+    # sentence that does not ("the US travel ban on Turkmen citizens") holds 0.17.
+    subject_share: float = 0.3
     named_share: float = 0.5
     # A period shows at least period_passages passages; each further document whose best
     # passage scores spread_floor of the period's best is heard too (0.3-0.5 measured alike).
@@ -84,6 +108,9 @@ class Settings:
     # Commentary (documents of kind "analysis") is searched for this many passages; at most
     # this many of its sentences are quoted.
     commentary_passages: int = 2
+    # A document reference that fits more documents than this names nothing in particular:
+    # "the 2025 fact sheets" names the corpus's two, "the joint statements" names eight.
+    max_named_documents: int = 3
     max_file_mb: float = 50.0
     # --- Bounds on what one request may ask for ------------------------------------------------
     # Work grows with each of these, and a request is cheap to send (issue #21: 2,000 periods in

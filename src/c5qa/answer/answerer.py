@@ -11,6 +11,7 @@ from c5qa.answer.compare import compare
 from c5qa.answer.plain import compose
 from c5qa.answer.types import Answer, abstention
 from c5qa.index.store import IndexStore
+from c5qa.ingest.documents import Document
 from c5qa.query.analysis import Corpus, Question, analyze
 from c5qa.query.request import Period, Request
 from c5qa.retrieve.searcher import Searcher
@@ -20,6 +21,12 @@ NOT_ENGLISH = (
     "The documents are in English: asking in English (names as they are spelled there, such "
     "as Kazakhstan or Samarkand) finds much more."
 )
+
+
+def document_label(document: Document) -> str:
+    """A document as a section label and a lead name it: its year and title, cut to read."""
+    title = document.title if len(document.title) <= 60 else document.title[:59] + "…"
+    return f"{document.date[:4] or 'undated'} {title}"
 
 
 class Answerer:
@@ -46,7 +53,7 @@ class Answerer:
         if asked.empty:
             return abstention(asked.text, NOTHING_TO_SEARCH)
         searcher, k, mode = self.searcher, request.k, request.mode
-        periods = asked.periods if request.filters is None else ()
+        periods = self._scopes(asked, store) if request.filters is None else ()
         if periods and asked.theme:  # "Does the 2025 statement mention climate change?"
             theme = analyze(asked.theme, (), corpus, self.settings.max_question_chars)
             query = searcher.query(theme.asks)
@@ -58,6 +65,18 @@ class Answerer:
         query = searcher.query(asked.asks, asked.previous)
         passages = searcher.passages(store, query, k, request.filters, mode)
         return compose(asked, query.vector, passages, store, self.settings)
+
+    @staticmethod
+    def _scopes(asked: Question, store: IndexStore) -> tuple[Period, ...]:
+        """Where a question is answered side by side: for "Does X mention THEME?" each
+        document X names ("the 2025 fact sheets" are two), else the periods it names. A
+        question that names a year none of those documents is dated in sets periods side by
+        side ("in the 2015 declaration, or only in 2023 and 2025")."""
+        named = [store.documents[s] for s in asked.documents if s in store.documents]
+        years = {d.date[:4] for d in named}
+        if not (asked.theme and named) or any(p.start[:4] not in years for p in asked.periods):
+            return asked.periods
+        return tuple(Period(document_label(d), d.date, d.date, (d.source,)) for d in named)
 
     def themed(
         self, asked: Question, periods: Sequence[Period], store: IndexStore, k: int

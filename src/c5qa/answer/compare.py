@@ -8,6 +8,7 @@ question and quoted apart. The result is an ``Answer`` like any other.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from c5qa.answer.plain import ABSTAIN_TEXT, compose, evidence, terms_of, weighte
 from c5qa.answer.types import Answer, Quote, Section
 from c5qa.index.store import IndexStore
 from c5qa.query.analysis import Question
+from c5qa.query.expected import theme_words
 from c5qa.query.request import COMMENTARY, Filters, Period
 from c5qa.query.terms import Terms
 from c5qa.retrieve.search import Passage, Query
@@ -24,7 +26,6 @@ from c5qa.settings import Settings
 
 NO_DOCUMENT = "no document in this period."
 SILENT = "no passage in the period's documents addresses this"
-NOT_SAID = "nothing in these documents passes the match threshold, lexically or by meaning."
 # A name most passages use ("C5+1": idf below log 2) names nothing in particular.
 COMMON_NAME_IDF = math.log(2)
 
@@ -128,6 +129,39 @@ def _commentary(commentary: Answer, offset: int, limit: int) -> Section | None:
     return Section("Commentary", tuple(q.shifted(offset) for q in quotes), caption=caption)
 
 
+def naming(
+    finding: Finding, answer: Answer, theme: Question, store: IndexStore, settings: Settings
+) -> Finding:
+    """A yes/no question's period or document says "yes" only through a quoted sentence
+    that names the subject: at least ``subject_share`` of the theme's idf-weighted terms. A
+    fact sheet about Turkmenistan is close in meaning to "the travel ban on Turkmen citizens"
+    without saying a word about it."""
+    weights = {t: store.lexical.idf(t) for t in set(theme.asks.terms)}
+    named = max(
+        (weighted_share(weights, terms_of(store, q.text)) for q in answer.citations), default=0.0
+    )
+    return dataclasses.replace(finding, present=finding.present and named >= settings.subject_share)
+
+
+def verdict_lead(question: Question, found: list[Finding], searched: int) -> tuple[str, str]:
+    """A yes/no question's verdict, and a lead that states only what the search did: which
+    of the documents searched (``searched`` in all, in the documents or periods named) have a
+    quoted sentence that names the theme. The quotes that follow say what they say; the
+    rendering puts the verdict ("Yes.", "No —") before the lead."""
+    theme = theme_words(question.theme)
+    present = [f.period.label for f in found if f.present]
+    labels = ", ".join(f.period.label for f in found)
+    if searched == 1:
+        said = "mentions" if present else "does not mention"
+        return ("yes" if present else "no"), f"{labels} {said} “{theme}”."
+    if not present:
+        return "no", f"None of the {searched} documents searched ({labels}) mentions “{theme}”."
+    if all(f.period.sources for f in found):  # one document each
+        count = "Both" if len(found) == len(present) == 2 else f"{len(present)} of the {len(found)}"
+        return "yes", f"{count} documents searched mention “{theme}”: {', '.join(present)}."
+    return "yes", f"Documents dated {', '.join(present)} mention “{theme}”."
+
+
 def side_by_side(
     question: Question,
     about: Question,
@@ -136,6 +170,7 @@ def side_by_side(
     commentary: Answer,
     absence: bool,
     settings: Settings,
+    searched: int = 0,
 ) -> Answer:
     """Per period the best quoted sentences, or a plain statement of absence with the closest
     near miss and its score; then the commentary. A yes/no question about a mention gets its
@@ -153,8 +188,7 @@ def side_by_side(
     notes = (f"The documents never use {' or '.join(f'“{w}”' for w in about.unused)}.",)
     quoted = any(s.all_quotes() for s in sections)
     if absence and found:
-        present = any(f.present for f in found)
-        verdict, lead = ("yes", "") if present else ("no", NOT_SAID)
+        verdict, lead = verdict_lead(question, found, searched)
     elif quoted:
         verdict = "answered" if all(f.present for f in found) else "partial"
         lead = ""
@@ -190,4 +224,9 @@ def compare(
     # Answering a theme apart from the question is how a yes/no question about a mention is
     # answered: its verdict comes first.
     absence = about is not question
-    return side_by_side(question, about, found, answers, commentary, absence, settings)
+    if absence:
+        found = [naming(f, a, about, store, settings) for f, a in zip(found, answers, strict=True)]
+    searched = sum(
+        1 for d in store.documents.values() for period in periods if period.filters.admits(d)
+    )
+    return side_by_side(question, about, found, answers, commentary, absence, settings, searched)

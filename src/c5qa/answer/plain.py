@@ -11,12 +11,15 @@ from functools import lru_cache
 
 import numpy as np
 
+from c5qa.answer.lists import list_answer
+from c5qa.answer.summary import summary_answer
 from c5qa.answer.types import Answer, Quote, Section, abstention
 from c5qa.index.store import IndexStore
+from c5qa.ingest.blocks import CAPTION, NOT_CONTENT, kind_at
 from c5qa.ingest.tokens import tokenize
 from c5qa.query.analysis import Question, mention_answered, used
 from c5qa.query.patterns import YEAR
-from c5qa.retrieve.search import Passage
+from c5qa.retrieve.search import Passage, make_passage
 from c5qa.settings import Settings
 
 ABSTAIN_TEXT = (
@@ -71,21 +74,25 @@ def _candidates(
     terms: dict[str, float],
     passages: Sequence[Passage],
     settings: Settings,
+    hidden: frozenset[str],
 ) -> list[Candidate]:
     seen: set[tuple[str, int, int]] = set()
     out: list[Candidate] = []
     for n, passage in enumerate(passages, start=1):
         vectors = store.chunk_sentence_vectors(passage.chunk_id)
+        blocks = store.documents[passage.source].blocks
         for (start, end), vector in zip(passage.sentences, vectors, strict=True):
             key = (passage.source, start, end)
-            if key in seen:  # overlapping chunks repeat sentences: cite the better-ranked one
+            # Overlapping chunks repeat sentences: cite the better-ranked one. A photo caption,
+            # a bill header or a wire credit is never quoted as what a document says.
+            if key in seen or kind_at(blocks, start, end) in hidden:
                 continue
             seen.add(key)
             similarity = float(vector @ query)
             text = passage.text[start - passage.start : end - passage.start]
             overlap = weighted_share(terms, terms_of(store, text))
-            # Lead-ins ("the participants:") say little on their own.
-            fragment = settings.fragment_penalty if text.rstrip().endswith(":") else 0.0
+            # Lead-ins ("the participants:", "That the Senate—") say little on their own.
+            fragment = settings.fragment_penalty if text.rstrip().endswith((":", "—")) else 0.0
             relevance = similarity + settings.term_boost * overlap - fragment
             out.append(Candidate(n, passage, start, end, similarity, relevance, vector))
     return out
@@ -127,9 +134,11 @@ def evidence(
     passages: Sequence[Passage],
     store: IndexStore,
     settings: Settings,
+    hidden: frozenset[str] = NOT_CONTENT,
 ) -> Evidence:
+    """``hidden``: the kinds of block whose sentences are not quoted (captions, boilerplate)."""
     weights = {t: store.lexical.idf(t) for t in set(terms)}
-    candidates = _candidates(store, query, weights, passages, settings)
+    candidates = _candidates(store, query, weights, passages, settings, hidden)
     support = max((c.similarity for c in candidates), default=0.0)
     coverage = (
         max(
@@ -227,6 +236,31 @@ def _sections(ordered: list[Candidate]) -> tuple[Section, ...]:
     )
 
 
+def _listed(
+    question: Question,
+    query: np.ndarray,
+    kept: tuple[Passage, ...],
+    found: Evidence,
+    store: IndexStore,
+    settings: Settings,
+    hidden: frozenset[str],
+) -> Answer | None:
+    """The list a question asks for (``answer/lists.py``). The documents it names are read
+    whole, not only their retrieved passages: a list's lead-in ("…by taking the following
+    actions:") may sit in a chunk retrieval ranked below the preamble."""
+    candidates = found.candidates
+    if question.documents:
+        scope = [
+            make_passage(store, chunk_id, 0.0)
+            for source in question.documents
+            for chunk_id in range(*store.ranges[source])
+        ][: settings.max_list_chunks]
+        candidates = evidence(question.asks.terms, query, scope, store, settings, hidden).candidates
+    ranked = [(c.passage.source, c.start, c.relevance) for c in candidates]
+    floor = max(c.relevance for c in found.candidates) - settings.answer_margin
+    return list_answer(question, ranked, kept, store, settings, floor)
+
+
 def compose(
     question: Question,
     query: np.ndarray,
@@ -239,10 +273,20 @@ def compose(
     out the check of what kind of answer the question wants (a period's quotes in a
     side-by-side answer, where presence was judged already)."""
     kept = tuple(passages)
-    found = evidence(question.asks.terms, query, kept, store, settings)
+    # Only a question about a picture is answered by its caption.
+    hidden = NOT_CONTENT - {CAPTION} if question.about_photo else NOT_CONTENT
+    found = evidence(question.asks.terms, query, kept, store, settings, hidden)
     refusal = _refusal(question, found, settings)
     if refusal:
         return abstention(question.text, refusal, kept)
+    if question.listing and typed:
+        listed = _listed(question, query, kept, found, store, settings, hidden)
+        if listed is not None:
+            return listed
+    if question.summary and typed:
+        summed = summary_answer(question, kept, store, settings)
+        if summed is not None:
+            return summed
     floor = max(c.relevance for c in found.candidates) - settings.answer_margin
     chosen = _mmr(found.candidates, settings.answer_sentences, floor, settings.answer_diversity)
     lead = _lead(question, found, floor, store, typed)

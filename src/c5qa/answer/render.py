@@ -66,14 +66,18 @@ def _note(section: Section, passages: tuple[Passage, ...], style: _Style) -> str
     near = passages[section.closest - 1]
     return (
         f"{style.text(section.note)} (closest: {style.text(near.title)}, "
-        f"{style.text(near.location)}, score {near.score:.2f} {style.marker(section.closest)})."
+        f"{style.text(near.location)} {style.marker(section.closest)})."
     )
 
 
 def _section(section: Section, passages: tuple[Passage, ...], style: _Style) -> str:
+    if section.bulleted:
+        return "\n".join(f"- {style.quote(q)}" for q in section.quotes)
     pieces = [style.quote(q) for q in section.quotes]
-    pieces += [_section(part, passages, style) for part in section.parts]
+    parts = [_section(part, passages, style) for part in section.parts]
+    pieces += [part for part in parts if not part.startswith("- ")]
     body = " ".join(pieces) if pieces else _note(section, passages, style)
+    body += "".join(f"\n{part}" for part in parts if part.startswith("- "))
     if section.caption:
         return f"**{style.text(section.label)}** ({style.text(section.caption)}): {body}"
     return f"**{style.text(section.label)}:** {body}" if section.label else body
@@ -125,7 +129,7 @@ def source_card(answer: Answer, n: int) -> tuple[str, str]:
     lines.append("".join(parts))
     if passage.url:
         lines.append(safe_link(passage.url))
-    lines.append(f"{escape_markdown(passage.source)} · score {passage.score:.2f}")
+    lines.append(escape_markdown(passage.source))
     return _card_title(passage, n), "\n\n".join(lines)
 
 
@@ -144,7 +148,7 @@ def terminal(answer: Answer) -> str:
     for n, p in enumerate(answer.passages, start=1):
         meta = ", ".join(x for x in (p.publisher, p.date, p.location) if x)
         partial = " (partial text)" if p.partial else ""
-        lines.append(f"[{n}] {p.title}{partial} — {meta} — {p.source} (score {p.score:.2f})")
+        lines.append(f"[{n}] {p.title}{partial} — {meta} — {p.source}")
         lines.append("    " + " ".join(p.text.split()))
     return "\n".join(lines)
 
@@ -175,6 +179,7 @@ def _section_json(section: Section) -> dict:
             for q in section.quotes
         ],
         "parts": [_section_json(part) for part in section.parts],
+        "bulleted": section.bulleted,
     }
 
 

@@ -36,7 +36,8 @@ class Section:
     """A labelled run of quotes ("2023", a document's year and title, "Commentary"), or a note
     in their place ("no document in this period"). ``closest`` is the passage number of the
     near miss a note points at; ``caption`` says whose words a section quotes; ``parts`` are a
-    section's own sections (a period's answer, source by source)."""
+    section's own sections (a period's answer, source by source); ``bulleted`` quotes are the
+    items of a list, one per line."""
 
     label: str = ""
     quotes: tuple[Quote, ...] = ()
@@ -44,6 +45,7 @@ class Section:
     closest: int = 0
     caption: str = ""
     parts: tuple[Section, ...] = ()
+    bulleted: bool = False
 
     def all_quotes(self) -> tuple[Quote, ...]:
         return self.quotes + tuple(q for part in self.parts for q in part.all_quotes())
@@ -56,6 +58,7 @@ class Section:
             self.closest + offset if self.closest else 0,
             self.caption,
             tuple(part.shifted(offset) for part in self.parts),
+            self.bulleted,
         )
 
 

@@ -15,7 +15,7 @@ from c5qa.answer.types import Answer
 from c5qa.app.library import DocumentRow, Library, Status
 from c5qa.index.embedding import Embedder
 from c5qa.index.store import IndexProblem, IndexReport, IndexStore
-from c5qa.query.analysis import Question, analyze
+from c5qa.query.analysis import Corpus, Question, analyze
 from c5qa.query.request import Filters, Message, Period, Request
 from c5qa.retrieve.search import Passage
 from c5qa.retrieve.searcher import Searcher
@@ -88,8 +88,12 @@ class Service:
         return self.library.documents()
 
     def analyze(self, question: str, history: Sequence[Message] = ()) -> Question:
+        return self._read(question, history, self.library.current()[1])
+
+    def _read(self, question: str, history: Sequence[Message], corpus: Corpus) -> Question:
+        limits = self.settings
         return analyze(
-            question, history, self.library.current()[1], self.settings.max_question_chars
+            question, history, corpus, limits.max_question_chars, limits.max_named_documents
         )
 
     def retrieve(
@@ -102,7 +106,7 @@ class Service:
     ) -> list[Passage]:
         request = Request.of(self.settings, question, history, k, filters, mode)
         store, corpus = self.library.current()  # one generation for the whole request
-        asked = analyze(request.question, request.history, corpus, self.settings.max_question_chars)
+        asked = self._read(request.question, request.history, corpus)
         query = self.searcher.query(asked.asks, asked.previous)
         return self.searcher.passages(store, query, request.k, request.filters, request.mode)
 
@@ -116,7 +120,7 @@ class Service:
     ) -> Answer:
         request = Request.of(self.settings, question, history, k, filters, mode)
         store, corpus = self.library.current()
-        asked = analyze(request.question, request.history, corpus, self.settings.max_question_chars)
+        asked = self._read(request.question, request.history, corpus)
         return self.answerer.answer(asked, request, store, corpus)
 
     def compare(
@@ -125,7 +129,7 @@ class Service:
         """Evidence for a theme per period, side by side (default: one period per year)."""
         request = Request.of(self.settings, theme, (), k)
         store, corpus = self.library.current()
-        asked = analyze(request.question, (), corpus, self.settings.max_question_chars)
+        asked = self._read(request.question, (), corpus)
         return self.answerer.themed(asked, list(periods or corpus.periods()), store, request.k)
 
     def themes(self, themes: tuple[tuple[str, str], ...] = DEFAULT_THEMES) -> ThemeMap:

@@ -8,7 +8,7 @@ its rows stay in the segment, dead, until the segment is rewritten.
 
 Files of a segment directory::
 
-    documents.json  the documents (metadata and full text), in segment order ("positions")
+    documents.json  the documents (metadata, full text, blocks), in segment order ("positions")
     chunks.npz      per chunk: document position, ordinal, offsets, location, sentence spans,
                     BM25 token ids into vocab.json
     vocab.json      the segment's own token vocabulary
@@ -30,6 +30,7 @@ from typing import overload
 import numpy as np
 
 from c5qa.index.lexical import token_ids
+from c5qa.ingest.blocks import Block
 from c5qa.ingest.chunking import Chunk
 from c5qa.ingest.documents import Document
 
@@ -65,12 +66,31 @@ def _offsets(counts: np.ndarray) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
 
 
+def document_record(document: Document) -> dict:
+    """A document as a JSON object; each block is a compact ``[start, end, kind]`` triple."""
+    return {
+        **vars(document),
+        "pages": list(document.pages),
+        "blocks": [[b.start, b.end, b.kind] for b in document.blocks],
+    }
+
+
+def document_from_record(record: dict) -> Document:
+    """The inverse of ``document_record``. A segment written before documents had blocks has no
+    "blocks" key: its documents come back with none (``FORMAT_VERSION`` in ``store`` makes
+    ``c5qa index`` re-read such an index, so this only matters for reading it meanwhile)."""
+    blocks = tuple(
+        Block(int(start), int(end), str(kind)) for start, end, kind in record.get("blocks", ())
+    )
+    return Document(**{**record, "pages": tuple(record["pages"]), "blocks": blocks})
+
+
 def write(directory: Path, entries: Sequence[Entry], dim: int) -> None:
     """Write one segment; every entry must have its vectors and tokens."""
     if any(e.vectors is None or e.sentence_vectors is None or e.tokens is None for e in entries):
         raise ValueError("a segment entry lacks its vectors or tokens")
     directory.mkdir()
-    documents = [{**vars(e.document), "pages": list(e.document.pages)} for e in entries]
+    documents = [document_record(e.document) for e in entries]
     (directory / "documents.json").write_text(json.dumps(documents, ensure_ascii=False))
     chunks = [c for e in entries for c in e.chunks]
     ids, n_tokens, vocab = token_ids([t for e in entries for t in e.tokens or ()])
@@ -123,7 +143,7 @@ class Segment:
 
     def documents(self) -> list[Document]:
         records = json.loads((self.directory / "documents.json").read_text(encoding="utf-8"))
-        return [Document(**{**r, "pages": tuple(r["pages"])}) for r in records]
+        return [document_from_record(r) for r in records]
 
     def vectors(self) -> np.ndarray:
         return np.load(self.directory / "vectors.npy", mmap_mode="r")

@@ -46,7 +46,9 @@ from c5qa.ingest.chunking import Chunk, chunk_document
 from c5qa.ingest.documents import Document, DocumentError, discover, file_sha256, load_document
 from c5qa.settings import Settings
 
-FORMAT_VERSION = 2
+# Bumped whenever what a generation stores changes: an index of another format is rebuilt by
+# `c5qa index`. 3: documents carry their blocks (``c5qa.ingest.blocks``).
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 _LEXICAL_DIR = "bm25"
 _HNSW_FILE = "vectors.faiss"

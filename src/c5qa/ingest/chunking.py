@@ -98,34 +98,86 @@ def _line_groups(text: str, start: int, end: int) -> list[Span]:
     return spans
 
 
+# Where sentencex ends a sentence that has not ended; see ``_continues``.
+_DOTTED_TAIL = re.compile(r"[A-Za-z]\.$")
+_DOTTED_HEAD = re.compile(r"[A-Za-z]\.")
+_INTRODUCES = re.compile(r"\b(?:e\.g|i\.e)\.$", re.IGNORECASE)
+_CLOCK = re.compile(r"\b[ap]\.m\.$", re.IGNORECASE)
+_TIME_ZONE = re.compile(r"(?:[A-Z]{1,3}T|UTC)\b")
+
+
+def _continues(text: str, before: Span, after: Span) -> bool:
+    """Whether sentencex cut one sentence in two at ``before``/``after``. Answers quote sentences
+    verbatim, and users saw "hosted by then-U." / "S. President Joe Biden": sentencex knows
+    "U.S." but not when a hyphen joins it to the word before ("then-U.S.", "Asia-U.S.",
+    "non-U.N."). The same rule keeps the other abbreviations it ends sentences at although no
+    sentence ends there: "e.g."/"i.e." before a capital ("e.g. The C5+1") and "a.m."/"p.m."
+    before a time zone ("2:57 p.m. EDT"). Everything else is left to sentencex."""
+    first = text[before[0] : before[1]]
+    if before[1] == after[0] and _DOTTED_TAIL.search(first):  # "U.|S.": no space between
+        return _DOTTED_HEAD.match(text, after[0]) is not None
+    if _INTRODUCES.search(first):
+        return True
+    return _CLOCK.search(first) is not None and _TIME_ZONE.match(text, after[0]) is not None
+
+
+def _segment(text: str, start: int, end: int) -> list[Span]:
+    """sentencex's sentences of ``text[start:end]`` as trimmed spans, rejoined where
+    ``_continues`` says sentencex cut a sentence."""
+    spans: list[Span] = []
+    cursor = start
+    for segment in sentencex.segment("en", text[start:end]):
+        piece = segment.strip()
+        if not piece:
+            continue
+        found = text.find(piece, cursor, end)
+        if found < 0:  # the segmenter altered the text: keep what is left as one sentence
+            break
+        # Text skipped between sentences (rare) joins the sentence that follows it.
+        span = _trim(text, cursor, found + len(piece))
+        if span:
+            spans.append(span)
+        cursor = found + len(piece)
+    rest = _trim(text, cursor, end)
+    if rest:
+        spans.append(rest)
+    joined: list[Span] = []
+    for span in spans:
+        if joined and _continues(text, joined[-1], span):
+            joined[-1] = (joined[-1][0], span[1])
+        else:
+            joined.append(span)
+    return joined
+
+
 def split_sentences(
     text: str, start: int = 0, end: int | None = None, max_chars: int = 1000
 ) -> list[Span]:
     """Sentence spans of ``text[start:end]``: ordered, disjoint, trimmed, never longer than
     ``max_chars``, and together covering every non-space character. Paragraph breaks and list
     lines always end a sentence; within them sentencex decides (it knows "U.S." and
-    "J. Trump")."""
-    spans: list[Span] = []
-    for p_start, p_end in (
-        group for para in paragraph_spans(text, start, end) for group in _line_groups(text, *para)
-    ):
-        cursor = p_start
-        for segment in sentencex.segment("en", text[p_start:p_end]):
-            piece = segment.strip()
-            if not piece:
-                continue
-            found = text.find(piece, cursor, p_end)
-            if found < 0:  # the segmenter altered the text: keep what is left as one sentence
-                break
-            # Text skipped between sentences (rare) joins the sentence that follows it.
-            span = _trim(text, cursor, found + len(piece))
-            if span:
-                spans.extend(_cap(text, span, max_chars))
-            cursor = found + len(piece)
-        rest = _trim(text, cursor, p_end)
-        if rest:
-            spans.extend(_cap(text, rest, max_chars))
-    return spans
+    "J. Trump"), save where ``_continues`` finds it cut a sentence at an abbreviation."""
+    return [
+        capped
+        for para in paragraph_spans(text, start, end)
+        for group in _line_groups(text, *para)
+        for sentence in _segment(text, *group)
+        for capped in _cap(text, sentence, max_chars)
+    ]
+
+
+def at_blocks(text: str, sentences: list[Span], starts: list[int]) -> list[Span]:
+    """Sentences cut where a block starts (``starts``, sorted): the lines of a bill header
+    ("III / 119th CONGRESS / … / S. RES. 459") end no sentence, and without the cut they would
+    run into the sponsor line below and be quoted with it; cut, each keeps its block's kind."""
+    out: list[Span] = []
+    for start, end in sentences:
+        cuts = starts[bisect.bisect_right(starts, start) : bisect.bisect_left(starts, end)]
+        for a, b in zip([start, *cuts], [*cuts, end], strict=True):
+            piece = _trim(text, a, b)
+            if piece:
+                out.append(piece)
+    return out
 
 
 def _segments(document: Document) -> list[tuple[Span, int]]:
@@ -143,9 +195,11 @@ def chunk_document(document: Document, size: int, overlap: int) -> list[Chunk]:
         raise ValueError("chunk size must be positive and overlap not negative")
     text = document.text
     paragraph_starts = [s for s, _ in paragraph_spans(text)]
+    block_starts = sorted(b.start for b in document.blocks)
     chunks: list[Chunk] = []
     for (seg_start, seg_end), page in _segments(document):
         sentences = split_sentences(text, seg_start, seg_end, max_chars=size)
+        sentences = at_blocks(text, sentences, block_starts)
         i = 0
         while i < len(sentences):
             j = i + 1

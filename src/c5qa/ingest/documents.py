@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from c5qa.ingest.blocks import BOILERPLATE, CAPTION, HEADING, LIST_ITEM, Block, classify_text, merge
+
 if TYPE_CHECKING:  # imported where used: most corpora need only one of them
     from bs4 import PageElement
     from pypdf import PageObject, PdfReader
@@ -56,6 +58,9 @@ class Document:
     sha256: str = ""
     # Start offset in ``text`` of each PDF page; empty for formats without pages.
     pages: tuple[int, ...] = ()
+    # What each stretch of ``text`` is (heading, paragraph, list item, caption, boilerplate), so
+    # answers can leave out what is not the document's own statement; () when not recorded.
+    blocks: tuple[Block, ...] = ()
 
 
 def file_sha256(path: Path) -> str:
@@ -191,7 +196,9 @@ def _metadata(meta: dict, path: Path) -> dict:
 
 def load_text(data: bytes, path: Path, source: str) -> Document:
     meta, body = split_front_matter(decode_text(data))
-    return Document(source=source, text=body, **_metadata(meta, path))
+    metadata = _metadata(meta, path)
+    blocks = classify_text(body, metadata["title"])
+    return Document(source=source, text=body, blocks=blocks, **metadata)
 
 
 def _pdf_date(value: object) -> str:
@@ -306,13 +313,15 @@ def load_pdf(data: bytes, path: Path, source: str) -> Document:
             raise DocumentError(f"unreadable: no page could be extracted ({failures[0]})")
         raise DocumentError("no text layer (scanned? needs OCR)")
     title, date = _pdf_metadata(reader)
+    title = title or title_from_filename(path)
     return Document(
         source=source,
         text=text,
-        title=title or title_from_filename(path),
+        title=title,
         date=date,
         partial=recovered or bool(failures),
         pages=tuple(starts),
+        blocks=classify_text(text, title),  # pages are joined by a blank line: no block spans two
     )
 
 
@@ -377,6 +386,67 @@ def _visible_text(root: PageElement) -> Iterator[str]:
             yield str(node)
 
 
+# Elements whose kind the markup states; the outermost one decides (an ``li`` in a ``nav`` is
+# navigation, not a list item of the page).
+_TAG_KINDS = {
+    **dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), HEADING),
+    "li": LIST_ITEM,
+    "figcaption": CAPTION,
+    "footer": BOILERPLATE,
+    "nav": BOILERPLATE,
+}
+_CLOSE = object()  # on the walk's stack: the labelled element being read is done
+MAX_TAGGED_ELEMENTS = 20_000  # beyond this the text's own structure has to do
+
+
+def _tagged_pieces(root: PageElement) -> list[tuple[str, str]]:
+    """The page's visible words in order, as (kind, words) pieces: the words of each outermost
+    labelled element (kind from ``_TAG_KINDS``) and of the stretches between them (kind "").
+    One walk with an explicit stack, like ``_visible_text``, so deep pages cost linear time."""
+    from bs4 import CData, NavigableString, Tag
+
+    pieces: list[tuple[str, str]] = []
+    words: list[str] = []
+    kind = ""
+    stack: list[object] = [root]
+    while stack:
+        node = stack.pop()
+        if node is _CLOSE:
+            pieces.append((kind, "".join(words)))
+            words, kind = [], ""
+        elif isinstance(node, Tag):
+            if node.name in _INVISIBLE_TAGS:
+                continue
+            if node.name in _TAG_KINDS and not kind:
+                pieces.append((kind, "".join(words)))
+                words, kind = [], _TAG_KINDS[node.name]
+                stack.append(_CLOSE)
+            if node.name == "br" or node.name in _BLOCK_TAGS:
+                words.append(" ")  # what separates text in the page separates words here
+            stack.extend(reversed(node.contents))
+        elif type(node) in (str, NavigableString, CData):
+            words.append(str(node))
+    pieces.append((kind, "".join(words)))
+    return [(k, " ".join(w.split())) for k, w in pieces if w.strip()]
+
+
+def _html_blocks(text: str, pieces: list[tuple[str, str]]) -> tuple[Block, ...]:
+    """Find each piece's words, in order, in the loader's normalised ``text`` (whitespace is all
+    that differs); the labelled ones become blocks. A piece not found is skipped."""
+    if sum(1 for kind, _ in pieces if kind) > MAX_TAGGED_ELEMENTS:
+        return ()
+    blocks, cursor = [], 0
+    for kind, words in pieces:
+        pattern = r"\s+".join(re.escape(word) for word in words.split())
+        match = re.compile(pattern).search(text, cursor)
+        if match is None:
+            continue
+        cursor = match.end()
+        if kind:
+            blocks.append(Block(match.start(), match.end(), kind))
+    return tuple(blocks)
+
+
 def load_html(data: bytes, path: Path, source: str) -> Document:
     from bs4 import BeautifulSoup
 
@@ -390,6 +460,7 @@ def load_html(data: bytes, path: Path, source: str) -> Document:
             if key in _DATE_META and not date:
                 date = normalise_date(str(tag.get("content") or ""))
         raw = "".join(_visible_text(soup))
+        pieces = _tagged_pieces(soup)
     except Exception as exc:
         raise DocumentError(f"unreadable: malformed HTML ({_one_line(exc)})") from exc
     raw = re.sub(r"\n{3,}", "\n\n", raw)  # deep nesting leaves a break per level
@@ -397,7 +468,9 @@ def load_html(data: bytes, path: Path, source: str) -> Document:
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     if not text:
         raise DocumentError("empty: no visible text in the HTML")
-    return Document(source=source, text=text, title=title or title_from_filename(path), date=date)
+    title = title or title_from_filename(path)
+    blocks = merge(_html_blocks(text, pieces), classify_text(text, title))
+    return Document(source=source, text=text, title=title, date=date, blocks=blocks)
 
 
 _LOADERS: dict[str, Callable[[bytes, Path, str], Document]] = {

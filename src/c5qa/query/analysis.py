@@ -13,18 +13,22 @@ from c5qa.index.store import IndexStore
 from c5qa.ingest.tokens import PUNCTUATION, tokenize
 from c5qa.query import patterns as p
 from c5qa.query.expected import Expected, absence_theme, expected_answer
+from c5qa.query.named import Identity, identity, named_documents
 from c5qa.query.request import Message, Period
 from c5qa.query.terms import Terms, content_terms, read
+from c5qa.settings import Settings
 
 
 @dataclass(frozen=True)
 class Corpus:
     """What question analysis needs to know of the documents: the words they use, the years
-    they are dated in, their titles' words."""
+    they are dated in, their titles' words, what each is called (to resolve "the Senate
+    resolution")."""
 
     vocabulary: Collection[str]
     years: frozenset[str]  # first four characters of every document's date ("" if undated)
     titles: tuple[frozenset[str], ...]
+    identities: tuple[Identity, ...] = ()
 
     @classmethod
     def of(cls, store: IndexStore) -> Corpus:
@@ -33,6 +37,7 @@ class Corpus:
             store.lexical.vocabulary,
             frozenset(d.date[:4] for d in documents),
             tuple(frozenset(tokenize(d.title)) for d in documents),
+            tuple(identity(d) for d in documents),
         )
 
     def periods(self) -> list[Period]:
@@ -187,6 +192,11 @@ class Question:
     unknown: tuple[str, ...]  # its names that the corpus never uses (as tokens)
     unused: tuple[str, ...]  # the same, as the question writes them
     unheld: str  # the quoted title of a document the corpus does not hold
+    documents: tuple[str, ...]  # the sources it names ("the Turkmenistan fact sheet")
+    listing: bool  # asks for several things: answered with a list's items
+    wants_headings: bool  # asks for a document's section headings
+    summary: bool  # asks what a document says as a whole
+    about_photo: bool  # asks about a picture, which only its caption describes
     truncated: bool  # only its first max_chars were used
     non_latin: bool  # mostly in a script the documents do not use
 
@@ -201,11 +211,22 @@ def _kind(wanted: Expected | None, theme: str, change: bool) -> str:
     return "mention" if theme else "change" if change else "fact"
 
 
+def documents_named(question: str, theme: str, corpus: Corpus, limit: int) -> tuple[str, ...]:
+    """The documents a question names; for "Does X mention THEME?", those X names (the theme
+    "the Afghanistan session" is what is looked for, not where)."""
+    scope = question.replace(theme, " ") if theme else question
+    return named_documents(scope, corpus.identities, limit)
+
+
 def analyze(
-    text: str, history: Sequence[Message], corpus: Corpus | None, max_chars: int
+    text: str,
+    history: Sequence[Message],
+    corpus: Corpus | None,
+    max_chars: int,
+    max_named: int = Settings.max_named_documents,
 ) -> Question:
     """Read a question once. ``corpus`` None reads it without the documents (no unknown names,
-    no periods), for a question that will not be searched."""
+    no periods, no documents named), for a question that will not be searched."""
     whole = clean(text)
     cleaned = whole[:max_chars]
     asks = read(cleaned)
@@ -227,6 +248,11 @@ def analyze(
         unknown=tuple(unknown),
         unused=tuple(unused_names(cleaned, unknown)),
         unheld=unheld_document(cleaned, corpus) if corpus else "",
+        documents=documents_named(cleaned, theme, corpus, max_named) if corpus else (),
+        listing=bool(p.LIST.search(cleaned)),
+        wants_headings=bool(p.HEADINGS.search(cleaned)),
+        summary=bool(p.SUMMARY.search(cleaned)),
+        about_photo=bool(p.PHOTO.search(cleaned)),
         truncated=len(whole) > max_chars,
         non_latin=mostly_non_latin(cleaned),
     )

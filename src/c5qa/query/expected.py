@@ -127,11 +127,20 @@ def _holder(question: str) -> Expected | None:
     return Expected(f"name of the {office}", lambda s: bool(named.search(s)), "person")
 
 
+def theme_words(theme: str) -> str:
+    """A MENTION theme as the lead quotes it."""
+    return p.THEME_FILLER.sub("", theme.strip(" ?.!")).strip()
+
+
 def absence_theme(question: str) -> str:
     """The theme of a yes/no question about whether documents mention something, or "": such
     a question is answered by the mention itself, wherever it stands and however it is worded."""
-    match = p.MENTION.match(question)
-    return match.group("theme") if match else ""
+    match = p.PASSIVE_MENTION.match(question) or p.MENTION.match(question)
+    if not match:
+        return ""
+    theme = match.group("theme")
+    scope = p.THEME_SCOPE.search(theme)
+    return theme[: scope.start()] if scope and scope.start() > 0 else theme
 
 
 def expected_answer(question: str) -> Expected | None:

@@ -107,9 +107,52 @@ PERIOD = re.compile(rf"({_ISO_DATE})(?:\s*(?:–|-(?=\d{{4}}\b)|\.\.)\s*({_ISO_D
 # at all?" (answered by the mention wherever it stands).
 MENTION = re.compile(
     r"^\s*(?:does|did|do|is|was|has|have)\b.*?\b(?:mention\w*|say anything about|say about|"
-    r"address\w*|refer\w* to|discuss\w*|talk about|include\w*|cover\w*)\s+(?P<theme>.+?)\s*\??\s*$",
+    r"address\w*|refer\w* to|discuss\w*|talk about|include\w*|cover\w*|bring up|brought up|"
+    r"raise[sd]?)\s+(?P<theme>.+?)\s*\??\s*$",
     re.IGNORECASE,
 )
+# The same asked in the passive, the theme first. For: "Was Covid-19 discussed at the C5+1
+# roundtable in Tashkent in July 2021?" (not a search for "the roundtable").
+PASSIVE_MENTION = re.compile(
+    r"^\s*(?:is|was|were|are|has been|have been|had been)\s+(?P<theme>.+?)\s+(?:ever\s+|even\s+)?"
+    r"(?:mentioned|discussed|addressed|raised|covered|included|referred to|brought up)\b",
+    re.IGNORECASE,
+)
+
+# What a yes/no question looks for, without the asking around it. For: "Does the New York
+# Declaration mention Syria at all?" → the lead says it searched for “Syria”.
+THEME_FILLER = re.compile(r"(?:\s+(?:at all|anywhere|in (?:it|them)))+\s*$|^(?:the|any)\s+", re.I)
+
+
+# A question about a picture, which only its caption answers. For: "Who is credited with the
+# photo of Trump and the Central Asian presidents in the Diplomat article?"
+PHOTO = re.compile(r"\b(?:photo\w*|pictures?|pictured|images?|captions?)\b", re.IGNORECASE)
+
+# A question that asks for several things, answered with the items of a list. For: "Which
+# commercial deals did Kazakhstan announce…", "List the commitments the foreign ministers
+# declared", "what are the section headings of the 2023 New York Declaration?", "What actions do
+# the C5+1 countries intend to take".
+LIST = re.compile(
+    r"^\W*(?:(?:can|could) you\s+)?(?:please\s+)?(?:list|enumerate|itemi[sz]e)\b|"
+    r"\blist (?:the|all|every|each)\b|"
+    r"\b(?:which|what)\s+(?:(?:[\w/-]+)\s+){0,3}?(?:deals|commitments|clauses|actions|areas|"
+    r"companies|agencies|institutions|headings|sections|points|steps|projects|initiatives|"
+    r"priorities|measures|agreements|understandings|announcements|goals|pillars|topics|items|"
+    r"partnerships|investments|contracts|programs|principles|pledges|proposals)\b",
+    re.IGNORECASE,
+)
+# A question that asks what a document says as a whole. For: "What does the Senate resolution
+# on the C5+1 say?", "Can you summarize what the 2023 New York Declaration says?" (not "What
+# does it say about Syria?", which asks about one thing in it).
+SUMMARY = re.compile(
+    r"\bsummar(?:i[sz]e|y)\b|\b(?:gist|main points|key points)\b|"
+    r"^\W*what\s+(?:does|did|do)\s+.+?\s+(?:say|argue|announce|state|claim|propose|resolve|"
+    r"conclude|contain|establish)\s*\??\s*$",
+    re.IGNORECASE,
+)
+# A question about how a document is divided. For: "what are the section headings of the 2023
+# New York Declaration?" (its headings, not the sentences most like the question).
+HEADINGS = re.compile(r"\b(?:section\s+)?(?:headings?|section titles?)\b", re.IGNORECASE)
 
 # --- Documents a question names ----------------------------------------------------------
 
@@ -123,6 +166,53 @@ QUOTED_TITLE = re.compile(
     rf"|\b(?:{DOCUMENT_KIND}|titled|entitled|called)\s+[\"“‘'](?P<after>[^\"”’']{{12,}})[\"”’']",
     re.IGNORECASE,
 )
+
+# A noun that names a document or the meeting it records, as questions and titles write it.
+# For: "Does the Turkmenistan fact sheet mention Afghanistan?", "the 2022 UNGA 77 C5+1 joint
+# statement", "the Senate resolution", "the fourth C5+1 ministerial" (a joint statement's title).
+DOCUMENT_NOUN = re.compile(
+    r"\b(?:[SH]\.\s?(?:Con\.\s?|J\.\s?)?Res\.\s?\d+|fact ?sheets?|statements?|declarations?|"
+    r"resolutions?|readouts?|remarks|articles?|"
+    r"analys[ie]s|op-?eds?|ministerials?|sessions?|meetings?|dialogues?)\b",
+    re.IGNORECASE,
+)
+# The nouns of meetings, which every joint statement records. For: "the ministerial meeting
+# that preceded the Samarkand meeting" (no one document), against "the fourth C5+1 ministerial".
+MEETING_NOUNS = frozenset(tokenize("ministerial session meeting dialogue"))
+# How many documents may use a name for it to single a meeting out. For: "At the UNGA 77
+# meeting" (one joint statement is titled so), against "the C5+1 ministerial meeting".
+DISTINCTIVE_USES = 2
+# A bill's number names the resolution it is. For: "Does S.Res.459 say anything about human
+# rights or democracy?"
+BILL = re.compile(r"[sh]\.\s?(?:con\.\s?|j\.\s?)?res\.\s?\d+", re.IGNORECASE)
+
+
+# The words that qualify a document noun, back to a determiner, preposition or verb. For: "the
+# 2015 Samarkand declaration", "his remarks", "the White House readout".
+REFERENCE_BEFORE = re.compile(
+    r"(?:(?<=\s)|^)(?:(?!(?:the|a|an|his|her|its|their|this|that|these|those|of|in|on|at|about|"
+    r"from|to|by|with|for|does|did|do|what|which|who|when|where|how|and|or|was|were|is|are|has|"
+    r"have|according)\b)[\w.’'+-]+,?\s+){1,6}$",
+    re.IGNORECASE,
+)
+# What follows a document noun and names it too. For: "the senate resolution (S.Res.459)", "the
+# 2025 joint statement of intent", "the C5+1 statement on the special session".
+REFERENCE_AFTER = re.compile(
+    r"\s*(?:\([^()]{1,80}\)|[A-Z][\w.+-]*\d[\w.]*|(?:of|on|during|at)\s+(?:the\s+)?"
+    r"(?:[\w.’'+-]+\s*){1,4})"
+)
+# A month and year as questions write them. For: "the roundtable in Tashkent in July 2021".
+MONTH_YEAR = re.compile(rf"\b({MONTH})\s+((?:19|20)\d{{2}})\b")
+
+
+# Where a theme stops and the documents it is looked for in start. For: "did Biden bring up
+# Afghanistan in his remarks or in the White House readout" (the theme is "Afghanistan").
+THEME_SCOPE = re.compile(
+    r"\s+(?:in|at|during|from|by)\s+(?:(?:his|her|its|their|the|this|that|a)\s+)?"
+    rf"(?:[\w.’'+-]+\s+){{0,6}}?{DOCUMENT_NOUN.pattern}",
+    re.IGNORECASE,
+)
+
 
 # --- The kind of answer wanted: figures ----------------------------------------------------
 

@@ -123,13 +123,19 @@ class Filters:
 
 @dataclass(frozen=True)
 class Period:
+    """A span of dates, or the documents a question names (``sources``), searched apart."""
+
     label: str
     start: str  # inclusive ISO prefix, e.g. "2015"
     end: str
+    sources: tuple[str, ...] = ()
 
     @property
     def filters(self) -> Filters:
-        """The period's own documents: what was said then, not later commentary on it."""
+        """The period's own documents: what was said then, not later commentary on it; or the
+        documents named, whatever their kind."""
+        if self.sources:
+            return Filters(sources=self.sources)
         return Filters(date_from=self.start, date_to=self.end, exclude_kinds=COMMENTARY)
 
 
