@@ -3,6 +3,7 @@ from c5qa.answer.render import markdown
 from c5qa.app.service import Service
 from c5qa.query.analysis import analyze
 from c5qa.query.request import Filters, Request
+from tests.conftest import SAMARKAND
 
 
 def _answer(service: Service, question: str, filters: Filters | None = None):
@@ -48,3 +49,28 @@ def test_a_theme_is_answered_per_period(corpus_service: Service) -> None:
     assert [s.label for s in answer.sections if s.label != "Commentary"] == [
         p.label for p in corpus.periods()
     ]
+
+
+def _turn(question: str, answer: str = "…") -> list[dict]:
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+
+
+def test_a_follow_up_narrows_to_the_documents_of_the_turn_it_continues(
+    corpus_service: Service,
+) -> None:
+    """#15: "what did it say about Paris?" after the Samarkand declaration was refused; it is
+    answered from the declaration the previous turn named."""
+    history = _turn("What did the 2015 Samarkand declaration commit to?")
+    answer = corpus_service.ask("what did it say about Paris?", history=history)
+    assert not answer.abstained
+    assert {answer.passages[q.n - 1].source for q in answer.citations} == {SAMARKAND}
+    assert "a new agreement in Paris" in answer.citations[0].text
+
+
+def test_a_follow_up_that_moves_on_is_not_narrowed(corpus_service: Service) -> None:
+    """ "What about Turkmenistan?" after the Kazakhstan deals asked of the Kazakhstan fact sheet
+    alone, which never names Turkmenistan: not narrowed to it, the answer is about
+    Turkmenistan (the Diplomat: it "came away … with no deals")."""
+    history = _turn("What deals are in the Kazakhstan fact sheet?")
+    answer = corpus_service.ask("What about Turkmenistan?", history=history)
+    assert answer.citations and "Turkmen" in answer.citations[0].text

@@ -127,6 +127,12 @@ ROWS = [
         {},
     ),
     (
+        "AMONG",
+        "Which of those is about critical minerals?",
+        "Which deal is about critical minerals?",
+        {},
+    ),
+    (
         "HEADINGS",
         "what are the section headings of the 2023 New York Declaration?",
         "What is the headline of the Diplomat article?",

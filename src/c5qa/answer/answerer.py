@@ -8,12 +8,15 @@ import dataclasses
 from collections.abc import Sequence
 
 from c5qa.answer.compare import compare
-from c5qa.answer.plain import compose
+from c5qa.answer.followup import among_items
+from c5qa.answer.plain import compose, token_set
 from c5qa.answer.types import Answer, abstention
 from c5qa.index.store import IndexStore
 from c5qa.ingest.documents import Document
 from c5qa.query.analysis import Corpus, Question, analyze
-from c5qa.query.request import Period, Request
+from c5qa.query.request import Filters, Period, Request
+from c5qa.query.terms import read
+from c5qa.retrieve.search import Passage, Query
 from c5qa.retrieve.searcher import Searcher
 
 NOTHING_TO_SEARCH = "Please type a question: this one has no words to search for."
@@ -64,7 +67,65 @@ class Answerer:
             return compare(asked, asked, (within, whole), periods, searcher, store, k, mode)
         query = searcher.query(asked.asks, asked.previous)
         passages = searcher.passages(store, query, k, request.filters, mode)
+        if request.filters is None and (asked.documents or asked.previous):
+            return self._scoped(asked, request, query, passages, store, corpus)
         return compose(asked, query.vector, passages, store, self.settings)
+
+    def _scoped(
+        self,
+        asked: Question,
+        request: Request,
+        query: Query,
+        passages: list[Passage],
+        store: IndexStore,
+        corpus: Corpus,
+    ) -> Answer:
+        """A question that names documents searches them first, the rest of the corpus after
+        them; a follow-up narrows to the documents of the turn it continues, or to the items
+        of the list it answered ("Which of those is about critical minerals?"), unless they
+        do not answer it (the conversation moved on)."""
+        k, mode, settings = request.k, request.mode, self.settings
+        scope = self._scope(asked, store, mode)
+        own = self.searcher.passages(store, query, k, Filters(sources=scope), mode) if scope else []
+        if asked.documents:  # each named document has a passage among the k, ranks kept
+            shown = {p.source for p in passages}
+            best: dict[str, Passage] = {}
+            for passage in own:
+                best.setdefault(passage.source, passage)
+            missing = [p for source, p in best.items() if source not in shown]
+            passages = [*passages[: max(k - len(missing), 1)], *missing][:k]
+            return compose(asked, query.vector, passages, store, settings)
+        if asked.among:
+            earlier = analyze(asked.previous, (), corpus, settings.max_question_chars)
+            listed = self._route(earlier, dataclasses.replace(request, history=()), store, corpus)
+            # Among the items the context is given: they are judged by the question alone.
+            alone = self.searcher.query(asked.asks).vector
+            picked = among_items(asked, alone, listed, store, settings)
+            if picked is not None:
+                return picked
+        if own:
+            narrowed = dataclasses.replace(asked, documents=scope, narrowed=True)
+            answer = compose(narrowed, query.vector, own, store, settings)
+            if not answer.abstained:
+                return answer
+        return compose(asked, query.vector, passages, store, settings)
+
+    def _scope(self, asked: Question, store: IndexStore, mode: str | None) -> tuple[str, ...]:
+        """The documents searched first: those the question names; for a follow-up that names
+        none, those its previous question named, else those that answered it (the sources of
+        its passages: "Who proposed it?" after "What is the Critical Minerals Dialogue?" may
+        be answered by the readout, not the declaration that answered best). A follow-up
+        that names what none of them uses has moved on ("What about Turkmenistan?" after the
+        Kazakhstan deals)."""
+        if asked.documents or not asked.previous:
+            return asked.documents
+        scope = asked.earlier
+        if not scope:
+            before = self.searcher.query(read(asked.previous))
+            found = self.searcher.passages(store, before, self.settings.k, None, mode)
+            scope = tuple(dict.fromkeys(p.source for p in found))
+        used = set().union(*(token_set(store.documents[s].text) for s in scope)) if scope else set()
+        return scope if all(n in used for n in asked.asks.names) else ()
 
     @staticmethod
     def _scopes(asked: Question, store: IndexStore) -> tuple[Period, ...]:

@@ -17,7 +17,7 @@ from c5qa.answer.types import Answer, Quote, Section, abstention
 from c5qa.index.store import IndexStore
 from c5qa.ingest.blocks import CAPTION, NOT_CONTENT, kind_at
 from c5qa.ingest.tokens import tokenize
-from c5qa.query.analysis import Question, mention_answered, used
+from c5qa.query.analysis import Question, judged_terms, mention_answered, used
 from c5qa.query.patterns import YEAR
 from c5qa.retrieve.search import Passage, make_passage
 from c5qa.settings import Settings
@@ -140,25 +140,25 @@ def evidence(
     weights = {t: store.lexical.idf(t) for t in set(terms)}
     candidates = _candidates(store, query, weights, passages, settings, hidden)
     support = max((c.similarity for c in candidates), default=0.0)
-    coverage = (
-        max(
-            (weighted_share(weights, terms_of(store, f"{p.title} {p.text}")) for p in passages),
-            default=0.0,
-        )
-        if weights
-        else 1.0
+    return Evidence(support, coverage(weights, passages, store), candidates)
+
+
+def coverage(weights: dict[str, float], passages: Sequence[Passage], store: IndexStore) -> float:
+    """The largest idf-weighted share of the terms that one passage, with its title, holds."""
+    if not weights:
+        return 1.0
+    return max(
+        (weighted_share(weights, terms_of(store, f"{p.title} {p.text}")) for p in passages),
+        default=0.0,
     )
-    return Evidence(support, coverage, candidates)
 
 
-def _refusal(question: Question, found: Evidence, settings: Settings) -> str:
-    """Why the passages do not answer, or "" when they may."""
+def _refusal(question: Question, found: Evidence, settings: Settings, own: float) -> str:
+    """Why the passages do not answer, or "" when they may. ``own``: the coverage of the
+    question's own terms (a narrowed follow-up is judged with its previous question's too)."""
     if (
         not found.candidates
-        or (
-            found.support < settings.abstain_below
-            and not mention_answered(question, found.coverage)
-        )
+        or (found.support < settings.abstain_below and not mention_answered(question, own))
         or found.coverage < settings.min_coverage
         or question.unknown
     ):
@@ -275,8 +275,11 @@ def compose(
     kept = tuple(passages)
     # Only a question about a picture is answered by its caption.
     hidden = NOT_CONTENT - {CAPTION} if question.about_photo else NOT_CONTENT
-    found = evidence(question.asks.terms, query, kept, store, settings, hidden)
-    refusal = _refusal(question, found, settings)
+    found = evidence(judged_terms(question), query, kept, store, settings, hidden)
+    own = found.coverage
+    if question.narrowed:
+        own = coverage({t: store.lexical.idf(t) for t in set(question.asks.terms)}, kept, store)
+    refusal = _refusal(question, found, settings, own)
     if refusal:
         return abstention(question.text, refusal, kept)
     if question.listing and typed:

@@ -193,12 +193,19 @@ class Question:
     unused: tuple[str, ...]  # the same, as the question writes them
     unheld: str  # the quoted title of a document the corpus does not hold
     documents: tuple[str, ...]  # the sources it names ("the Turkmenistan fact sheet")
+    # For a follow-up that names none: those its previous question named ("What did the 2015
+    # Samarkand declaration commit to?" → "what did it say about Paris?").
+    earlier: tuple[str, ...]
     listing: bool  # asks for several things: answered with a list's items
     wants_headings: bool  # asks for a document's section headings
     summary: bool  # asks what a document says as a whole
+    among: bool  # a follow-up that picks among what the previous answer listed
     about_photo: bool  # asks about a picture, which only its caption describes
     truncated: bool  # only its first max_chars were used
     non_latin: bool  # mostly in a script the documents do not use
+    # A follow-up answered from the documents of the turn it continues (set by the answerer,
+    # which may search to find them): its words and its previous question's say what it means.
+    narrowed: bool = False
 
     @property
     def empty(self) -> bool:
@@ -216,6 +223,12 @@ def documents_named(question: str, theme: str, corpus: Corpus, limit: int) -> tu
     "the Afghanistan session" is what is looked for, not where)."""
     scope = question.replace(theme, " ") if theme else question
     return named_documents(scope, corpus.identities, limit)
+
+
+def _earlier(previous: str, corpus: Corpus | None, limit: int) -> tuple[str, ...]:
+    if not (previous and corpus):
+        return ()
+    return documents_named(previous, absence_theme(previous), corpus, limit)
 
 
 def analyze(
@@ -249,9 +262,11 @@ def analyze(
         unused=tuple(unused_names(cleaned, unknown)),
         unheld=unheld_document(cleaned, corpus) if corpus else "",
         documents=documents_named(cleaned, theme, corpus, max_named) if corpus else (),
+        earlier=_earlier(previous_question(history), corpus, max_named),
         listing=bool(p.LIST.search(cleaned)),
         wants_headings=bool(p.HEADINGS.search(cleaned)),
         summary=bool(p.SUMMARY.search(cleaned)),
+        among=bool(history) and bool(p.AMONG.search(cleaned)),
         about_photo=bool(p.PHOTO.search(cleaned)),
         truncated=len(whole) > max_chars,
         non_latin=mostly_non_latin(cleaned),
@@ -260,5 +275,14 @@ def analyze(
 
 def mention_answered(question: Question, coverage: float) -> bool:
     """ "Does the declaration mention Syria?" is answered by a passage that holds every term of
-    the question, however unlike the question its long sentences read."""
-    return coverage >= 1.0 and bool(question.theme)
+    the question, however unlike the question its long sentences read; so is "what did it say
+    about Paris?" about the declaration the previous turn asked about."""
+    return coverage >= 1.0 and (bool(question.theme) or question.narrowed)
+
+
+def judged_terms(question: Question) -> tuple[str, ...]:
+    """The terms a passage is judged against: a narrowed follow-up's with its previous
+    question's ("Is there a condition on that?" is about the pipeline asked about before)."""
+    if question.narrowed:
+        return (*question.asks.terms, *read(question.previous).terms)
+    return question.asks.terms

@@ -150,6 +150,12 @@ SUMMARY = re.compile(
     r"conclude|contain|establish)\s*\??\s*$",
     re.IGNORECASE,
 )
+# A follow-up that picks among what the previous answer listed. For: "Which of those is about
+# critical minerals?" after "What deals did Kazakhstan make with US companies?".
+AMONG = re.compile(
+    r"\b(?:which|what|any)\s+(?:ones?\s+)?of\s+(?:those|these|them|the above)\b|\bwhich ones?\b",
+    re.IGNORECASE,
+)
 # A question about how a document is divided. For: "what are the section headings of the 2023
 # New York Declaration?" (its headings, not the sentences most like the question).
 HEADINGS = re.compile(r"\b(?:section\s+)?(?:headings?|section titles?)\b", re.IGNORECASE)
