@@ -249,3 +249,18 @@ def test_the_similarity_floor_alone_makes_some_questions_abstain(
         "Which firm will upgrade Kazakhstan's air traffic management system?"
     )
     assert not answer.abstained and "Leidos" in answer.citations[0].text
+
+
+def test_the_most_direct_sentence_leads_an_answer_over_several_years(
+    corpus_service: Service,
+) -> None:
+    """Quotes from several years read in date order, but after the sentence that answers:
+    the 2015 declaration's business climate no longer opens the answer about the 2020
+    statement's trade agreement (#15: "the fitting sentence first")."""
+    answer = corpus_service.ask(
+        "What trade agreement does the 2020 Tashkent ministerial statement cite for business "
+        "and investment contacts with the US?"
+    )
+    assert "Trade and Investment Framework Agreement" in answer.citations[0].text
+    years = [answer.passages[q.n - 1].date[:4] for q in answer.citations]
+    assert len(set(years)) > 1

@@ -200,19 +200,21 @@ def _lead(
 
 
 def _order(chosen: list[Candidate], lead: Candidate | None, change: bool) -> list[Candidate]:
-    """A story over time reads oldest first, source by source; otherwise the most direct
-    sentence comes first, then the rest grouped by source. Quotes from several years read in
-    date order; the figure, date or name asked for comes first, with its source."""
-    if change:
-        ordered = sorted(chosen, key=lambda c: (c.passage.date or "9999", c.n, c.start))
+    """A story over time reads oldest first, source by source. Otherwise, and for a story
+    that asks for a figure, date or name, the answer opens with what the question asks for
+    (that figure, date or name, else the most direct sentence); the rest follow grouped by
+    source, in date order when they span several years."""
+    if change and lead is None:
+        return sorted(chosen, key=lambda c: (c.passage.date or "9999", c.n, c.start))
+    first = lead if lead is not None else chosen[0]
+    rest = [c for c in chosen if c is not first]
+    if len({c.passage.date[:4] for c in chosen if c.passage.date}) > 1:
+        rest.sort(key=lambda c: (c.passage.date or "9999", c.n, c.start))
     else:
-        ordered = [chosen[0], *sorted(chosen[1:], key=lambda c: (c.n, c.start))]
-    if len({c.passage.date[:4] for c in ordered if c.passage.date}) > 1:
-        ordered = sorted(ordered, key=lambda c: (c.passage.date or "9999", c.n, c.start))
-    if lead is not None:
-        ordered = [lead, *(c for c in ordered if c is not lead)]
-        ordered.sort(key=lambda c: c.passage.source != lead.passage.source)
-    return ordered
+        rest.sort(key=lambda c: (c.n, c.start))
+    # The lead's own source continues it before the others.
+    rest.sort(key=lambda c: c.passage.source != first.passage.source)
+    return [first, *rest]
 
 
 def _label(passage: Passage) -> str:
