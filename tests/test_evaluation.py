@@ -25,6 +25,9 @@ from tests.conftest import (
     TURKMENISTAN,
 )
 
+# The answer-quality set of #15, written from the corpus alone without sight of the code: its
+# first 50 questions before the work (ans-*), its last 50 after it (ans-b-*, first run reported
+# in the commit that added them); both development sets now.
 ANSWERS = EVAL.parent / "answers.jsonl"
 
 
