@@ -235,3 +235,16 @@ def test_a_yes_or_no_is_scoped_to_what_the_question_names(
         assert any(subject in q.text.lower() for q in quoted), quoted
     else:  # a no quotes nothing from the documents searched
         assert not quoted
+
+
+def test_a_yes_or_no_after_a_leading_phrase_is_scoped_to_its_document(
+    corpus_service: Service,
+) -> None:
+    """ "In Biden's remarks …, did he mention …?": the remarks never do; the declaration that
+    does is another document."""
+    answer = corpus_service.ask(
+        "In Biden's remarks after the Central Asia 5+1 meeting, did he mention the Middle "
+        "Corridor / Trans-Caspian Trade Route?"
+    )
+    assert answer.verdict == "no"
+    assert answer.lead.startswith("2023 Remarks by President Biden After Central Asia")

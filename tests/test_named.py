@@ -72,3 +72,9 @@ def test_every_document_of_the_corpus_has_a_noun_to_be_named_by(identities) -> N
     nouns = {document.source: document.nouns for document in identities}
     assert all(nouns.values()), [s for s, n in nouns.items() if not n]
     assert nouns[DIPLOMAT] == {"article"}
+
+
+def test_a_document_noun_of_any_kind_and_a_possessive(identities) -> None:
+    heritage = "2025-11-07_c5plus1-joint-statement-of-intent-cultural-heritage.txt"
+    assert named_documents("the C5+1 cultural heritage document", identities, 3) == (heritage,)
+    assert named_documents("In Biden's remarks, did he", identities, 3) == (REMARKS,)

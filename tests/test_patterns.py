@@ -133,6 +133,12 @@ ROWS = [
         {},
     ),
     (
+        "STANDS_FOR",
+        "What does the acronym TRIPP stand for?",
+        "What does the TRIPP route stand for?",
+        {"acronym": "TRIPP"},
+    ),
+    (
         "HEADINGS",
         "what are the section headings of the 2023 New York Declaration?",
         "What is the headline of the Diplomat article?",

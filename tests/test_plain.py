@@ -264,3 +264,16 @@ def test_the_most_direct_sentence_leads_an_answer_over_several_years(
     assert "Trade and Investment Framework Agreement" in answer.citations[0].text
     years = [answer.passages[q.n - 1].date[:4] for q in answer.citations]
     assert len(set(years)) > 1
+
+
+def test_an_acronym_is_answered_by_the_sentence_that_spells_it_out(
+    corpus_service: Service,
+) -> None:
+    """#15: "What does the acronym TRIPP stand for?" was refused with the Turkmenistan fact
+    sheet that spells it out as passage 1."""
+    answer = corpus_service.ask("What does the acronym TRIPP stand for?")
+    assert not answer.abstained
+    assert "Trump Route for International Peace and Prosperity (TRIPP)" in (
+        answer.citations[0].text
+    )
+    assert corpus_service.ask("What does NATO stand for?").abstained  # never named

@@ -18,6 +18,7 @@ from c5qa.index.store import IndexStore
 from c5qa.ingest.blocks import CAPTION, NOT_CONTENT, kind_at
 from c5qa.ingest.tokens import tokenize
 from c5qa.query.analysis import Question, judged_terms, mention_answered, used
+from c5qa.query.expected import DEFINITIVE
 from c5qa.query.patterns import YEAR
 from c5qa.retrieve.search import Passage, make_passage
 from c5qa.settings import Settings
@@ -155,10 +156,21 @@ def coverage(weights: dict[str, float], passages: Sequence[Passage], store: Inde
 
 def _refusal(question: Question, found: Evidence, settings: Settings, own: float) -> str:
     """Why the passages do not answer, or "" when they may. ``own``: the coverage of the
-    question's own terms (a narrowed follow-up is judged with its previous question's too)."""
+    question's own terms (a narrowed follow-up is judged with its previous question's too).
+    A sentence that passes a definitive check ("…Peace and Prosperity (TRIPP)") answers
+    however unlike the question it reads."""
+    wanted = question.wanted
+    defined = (
+        wanted is not None
+        and wanted.kind in DEFINITIVE
+        and any(wanted.fits(c.text, c.passage.title) for c in found.candidates)
+    )
     if (
         not found.candidates
-        or (found.support < settings.abstain_below and not mention_answered(question, own))
+        or (
+            found.support < settings.abstain_below
+            and not (mention_answered(question, own) or defined)
+        )
         or found.coverage < settings.min_coverage
         or question.unknown
     ):

@@ -181,7 +181,7 @@ class Question:
 
     text: str  # cleaned and cut to length
     asks: Terms  # the whole question
-    kind: str  # number, date, person, mention, change or fact
+    kind: str  # number, date, person, expansion, mention, change or fact
     wanted: Expected | None  # what a sentence must hold to answer it
     theme: str  # "Does X mention THEME?"
     theme_terms: tuple[str, ...]  # the theme's content terms

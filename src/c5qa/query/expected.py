@@ -9,6 +9,7 @@ The question is read here, once; the answer stage applies ``Expected.fits`` to s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,7 +21,8 @@ from c5qa.query.terms import content_terms
 @dataclass(frozen=True)
 class Expected:
     """What an answer must give: ``what`` names it for the person ("number of locomotives"),
-    ``check`` tells whether a sentence gives it; ``kind`` is number, date or person."""
+    ``check`` tells whether a sentence gives it; ``kind`` is number, date, person or expansion
+    (an acronym's long form, which only a defining sentence gives: ``DEFINITIVE``)."""
 
     what: str
     check: Callable[[str], bool]
@@ -143,9 +145,25 @@ def absence_theme(question: str) -> str:
     return theme[: scope.start()] if scope and scope.start() > 0 else theme
 
 
+# Kinds whose check only a sentence that answers passes: one found among the passages answers
+# however unlike the question it reads.
+DEFINITIVE = frozenset(("expansion",))
+
+
+def _expansion(question: str) -> Expected | None:
+    """ "What does TRIPP stand for?" is answered by the sentence that spells it out: its long
+    form followed by the acronym in brackets, as documents define one."""
+    match = p.STANDS_FOR.search(question)
+    if not match:
+        return None
+    acronym = match.group("acronym") or match.group("short")
+    spelled = re.compile(rf"[A-Z][\w’'-]*(?:\s+[\w’'-]+){{1,12}}\s+\({re.escape(acronym)}\)")
+    return Expected(f"long form of {acronym}", lambda s: bool(spelled.search(s)), "expansion")
+
+
 def expected_answer(question: str) -> Expected | None:
     """What a sentence must hold to answer the question, or None when the words do not say."""
-    for kind in (_quantity, _speaker, _holder):
+    for kind in (_expansion, _quantity, _speaker, _holder):
         expected = kind(question)
         if expected is not None:
             return expected

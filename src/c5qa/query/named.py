@@ -89,9 +89,13 @@ class Reference:
 def references(question: str) -> list[Reference]:
     """Each document noun of the question with the words that qualify it."""
     found = []
+    covered = 0  # the end of the last reference: a noun inside it qualifies that one
     for match in p.DOCUMENT_NOUN.finditer(question):
+        if match.start() < covered:  # "the readout of Biden's meeting" is one reference
+            continue
         before = p.REFERENCE_BEFORE.search(question[: match.start()])
         after = p.REFERENCE_AFTER.match(question, match.end())
+        covered = after.end() if after else match.end()
         head = before.group(0) if before else ""
         tail = after.group(0) if after else ""
         word = match.group(0).lower()
@@ -99,15 +103,21 @@ def references(question: str) -> list[Reference]:
             Reference(
                 document_noun(match),
                 word.endswith("s") and word not in ("remarks", "analysis"),
-                frozenset(tokenize(f"{head} {match.group(0)} {tail}")),
+                # Without the possessive's "s" ("Biden's remarks").
+                frozenset(w for w in tokenize(f"{head} {match.group(0)} {tail}") if len(w) > 1),
                 reference_date(f"{head} {tail}"),
             )
         )
     return found
 
 
+# Nouns that name a document of any kind: "the C5+1 cultural heritage document".
+ANY_KIND = frozenset(("document", "text"))
+
+
 def _fits(reference: Reference, document: Identity) -> bool:
-    return reference.noun in document.nouns and document.date.startswith(reference.date[:4])
+    kind = reference.noun in ANY_KIND or reference.noun in document.nouns
+    return kind and document.date.startswith(reference.date[:4])
 
 
 def resolve(reference: Reference, identities: Iterable[Identity]) -> tuple[str, ...]:

@@ -22,7 +22,11 @@ YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 # The verbs of asking and other framing words a question uses and the corpus rarely does. For:
 # "What did the declaration say about Syria?" ("say" would outweigh "Syria" in BM25).
-ASKING_WORDS = ("whose", "could", "would", "say", "says", "said", "tell", "mention", "anything")
+ASKING_WORDS = (
+    *("whose", "could", "would", "say", "says", "said", "tell", "mention", "anything"),
+    # For: "What does the acronym TRIPP stand for?" (no document calls it an acronym).
+    *("acronym", "abbreviation"),
+)
 # How a question is asked, not what it is about: NLTK's English stopwords (as bm25s ships
 # them) and the verbs of asking. For: "How has Afghanistan's place changed?" ("how", "has" and
 # the possessive "s" have a high idf in a corpus that rarely uses them).
@@ -106,7 +110,8 @@ PERIOD = re.compile(rf"({_ISO_DATE})(?:\s*(?:–|-(?=\d{{4}}\b)|\.\.)\s*({_ISO_D
 # "Does X mention THEME?" and its variants. For: "Does the New York Declaration mention Syria
 # at all?" (answered by the mention wherever it stands).
 MENTION = re.compile(
-    r"^\s*(?:does|did|do|is|was|has|have)\b.*?\b(?:mention\w*|say anything about|say about|"
+    r"^\s*(?:(?:in|according to|per)\b[^,?]{3,120},\s*)?"
+    r"(?:does|did|do|is|was|has|have)\b.*?\b(?:mention\w*|say anything about|say about|"
     r"address\w*|refer\w* to|discuss\w*|talk about|include\w*|cover\w*|bring up|brought up|"
     r"raise[sd]?)\s+(?P<theme>.+?)\s*\??\s*$",
     re.IGNORECASE,
@@ -119,6 +124,13 @@ PASSIVE_MENTION = re.compile(
     re.IGNORECASE,
 )
 
+# An acronym whose long form is asked for. For: "What does the acronym TRIPP stand for?"
+# (refused, with the fact sheet that spells it out as passage 1).
+STANDS_FOR = re.compile(
+    r"\b(?i:what (?:does|do|did) (?:the (?:acronym|abbreviation) )?)"
+    r"(?P<acronym>[A-Z][A-Za-z0-9&+-]{1,9}) (?i:stands? for)\b"
+    r"|\b(?i:what is )(?P<short>[A-Z][A-Z0-9&+-]{1,9}) (?i:short for)\b"
+)
 # What a yes/no question looks for, without the asking around it. For: "Does the New York
 # Declaration mention Syria at all?" → the lead says it searched for “Syria”.
 THEME_FILLER = re.compile(r"(?:\s+(?:at all|anywhere|in (?:it|them)))+\s*$|^(?:the|any)\s+", re.I)
@@ -177,7 +189,8 @@ QUOTED_TITLE = re.compile(
 # For: "Does the Turkmenistan fact sheet mention Afghanistan?", "the 2022 UNGA 77 C5+1 joint
 # statement", "the Senate resolution", "the fourth C5+1 ministerial" (a joint statement's title).
 DOCUMENT_NOUN = re.compile(
-    r"\b(?:[SH]\.\s?(?:Con\.\s?|J\.\s?)?Res\.\s?\d+|fact ?sheets?|statements?|declarations?|"
+    r"\b(?:documents?|texts?|[SH]\.\s?(?:Con\.\s?|J\.\s?)?Res\.\s?\d+|fact ?sheets?|statements?|"
+    r"declarations?|"
     r"resolutions?|readouts?|remarks|articles?|"
     r"analys[ie]s|op-?eds?|ministerials?|sessions?|meetings?|dialogues?)\b",
     re.IGNORECASE,
