@@ -277,3 +277,13 @@ def test_an_acronym_is_answered_by_the_sentence_that_spells_it_out(
         answer.citations[0].text
     )
     assert corpus_service.ask("What does NATO stand for?").abstained  # never named
+
+
+def test_a_list_from_a_document_about_someone_else_is_refused(corpus_service: Service) -> None:
+    """#15: "What deals did Uzbekistan sign …?" was answered with Kazakhstan's deals, whose
+    words match every other word of the question. The refusal says which name the closest
+    list never mentions; the same question about Kazakhstan gets the list."""
+    asked = "What deals did {} sign with US companies at the November 2025 summit?"
+    refused = corpus_service.ask(asked.format("Uzbekistan"))
+    assert refused.abstained and "never mentions “Uzbekistan”" in refused.lead
+    assert not corpus_service.ask(asked.format("Kazakhstan")).abstained

@@ -9,11 +9,17 @@ question and quoted apart. The result is an ``Answer`` like any other.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from c5qa.answer.plain import ABSTAIN_TEXT, compose, evidence, terms_of, weighted_share
+from c5qa.answer.plain import (
+    ABSTAIN_TEXT,
+    COMMON_NAME_IDF,
+    compose,
+    evidence,
+    terms_of,
+    weighted_share,
+)
 from c5qa.answer.types import Answer, Quote, Section
 from c5qa.index.store import IndexStore
 from c5qa.query.analysis import Question
@@ -26,8 +32,6 @@ from c5qa.settings import Settings
 
 NO_DOCUMENT = "no document in this period."
 SILENT = "no passage in the period's documents addresses this"
-# A name most passages use ("C5+1": idf below log 2) names nothing in particular.
-COMMON_NAME_IDF = math.log(2)
 
 
 @dataclass(frozen=True)

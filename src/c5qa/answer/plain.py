@@ -5,9 +5,12 @@ says is exactly what the corpus says, or it says plainly that the corpus does no
 
 from __future__ import annotations
 
+import calendar
+import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import PurePosixPath
 
 import numpy as np
 
@@ -17,7 +20,7 @@ from c5qa.answer.types import Answer, Quote, Section, abstention
 from c5qa.index.store import IndexStore
 from c5qa.ingest.blocks import CAPTION, NOT_CONTENT, kind_at
 from c5qa.ingest.tokens import tokenize
-from c5qa.query.analysis import Question, judged_terms, mention_answered, used
+from c5qa.query.analysis import Question, judged_terms, mention_answered, unused_names, used
 from c5qa.query.expected import DEFINITIVE
 from c5qa.query.patterns import YEAR
 from c5qa.retrieve.search import Passage, make_passage
@@ -27,6 +30,12 @@ ABSTAIN_TEXT = (
     "The corpus does not appear to answer this question. The closest material it holds is "
     "listed below, but none of it addresses the question directly."
 )
+
+
+# A name most passages use ("C5+1": idf below log 2) names nothing in particular.
+COMMON_NAME_IDF = math.log(2)
+# Months name a date, which a document's metadata may give where its text does not.
+MONTHS = frozenset(tokenize(" ".join((*calendar.month_name[1:], *calendar.month_abbr[1:], "Sept"))))
 
 
 @dataclass(frozen=True)
@@ -272,7 +281,36 @@ def _listed(
         candidates = evidence(question.asks.terms, query, scope, store, settings, hidden).candidates
     ranked = [(c.passage.source, c.start, c.relevance) for c in candidates]
     floor = max(c.relevance for c in found.candidates) - settings.answer_margin
-    return list_answer(question, ranked, kept, store, settings, floor)
+    listed = list_answer(question, ranked, kept, store, settings, floor)
+    if listed is None:
+        return None
+    source = listed.citations[0].source
+    missing = unused_names(question.text, foreign_names(question, source, store))
+    if not missing:
+        return listed
+    words = " or ".join(f"“{w}”" for w in missing)
+    title = store.documents[source].title
+    why = f"{ABSTAIN_TEXT} The list that comes closest, in “{title}”, never mentions {words}."
+    return abstention(question.text, why, kept)
+
+
+def foreign_names(question: Question, source: str, store: IndexStore) -> list[str]:
+    """The question's names of things (words, not numbers or months, that few passages use)
+    that a document never uses, in its text, title, publisher or file name: a list of deals
+    from the Kazakhstan fact sheet does not answer "What deals did Uzbekistan sign?", however
+    well its other words match. ("US" is its documents' "U.S.": dots do not count.)"""
+    d = store.documents[source]
+    stem = PurePosixPath(source).stem.replace("-", " ").replace("_", " ")
+    tokens = set(token_set(f"{d.text} {d.title} {d.publisher} {stem}"))
+    tokens |= {t.replace(".", "") for t in tokens}
+    return [
+        n
+        for n in dict.fromkeys(question.asks.names)
+        if n.isalpha()
+        and n not in MONTHS
+        and store.lexical.idf(n) > COMMON_NAME_IDF
+        and not used(n, tokens)
+    ]
 
 
 def compose(
