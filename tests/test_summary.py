@@ -8,6 +8,7 @@ from c5qa.answer.summary import key_sentences
 from c5qa.app.service import Service
 
 SENATE = "2025-11-04_s-res-459-c5plus1-senate-resolution.txt"
+ASTANA = "2023-02-28_joint-statement-c5plus1-ministerial-astana.txt"
 
 
 def _unit(*values: float) -> np.ndarray:
@@ -41,3 +42,11 @@ def test_a_named_document_is_summarised_from_itself(corpus_service: Service) -> 
     assert not [t for t in texts if t.rstrip().endswith((":", "—"))]
     starts = [q.start for q in answer.citations]
     assert starts == sorted(starts)  # in the document's order
+
+
+def test_a_summary_leaves_out_how_the_text_was_released(corpus_service: Service) -> None:
+    """ "The text of the following statement was released by…" opened the special session's
+    summary; the statement's first statement of substance does now."""
+    answer = corpus_service.ask("What did the C5+1 ministerial in Astana in February 2023 say?")
+    assert {q.source for q in answer.citations} == {ASTANA}
+    assert not any("the following statement" in q.text for q in answer.citations)

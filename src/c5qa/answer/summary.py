@@ -10,6 +10,8 @@ from repeating each other. The document's first statement (a subtitle, a resolut
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from c5qa.answer.lists import Listing
@@ -20,10 +22,19 @@ from c5qa.query.analysis import Question
 from c5qa.retrieve.search import Passage
 from c5qa.settings import Settings
 
+# A release's or a bill's procedure, which says how the text came out, not what it says. For:
+# "What did the July 2023 special session on Afghanistan say?" (opened with "The text of the
+# following statement was released by…") and the Senate resolution's "…submitted the following
+# resolution; which was referred to the Committee…".
+PROCEDURE = re.compile(
+    r"\bthe following (?:joint )?(?:statement|resolution|text)\b|\bsubmitted the following\b",
+    re.IGNORECASE,
+)
+
 
 def _sentences(store: IndexStore, source: str) -> list[tuple[int, int, np.ndarray]]:
     """The document's statements with their vectors, in order, once each: no caption,
-    boilerplate or heading, no lead-in that ends in ":" or "—"."""
+    boilerplate or heading, no lead-in that ends in ":" or "—", no procedure."""
     document = store.documents[source]
     seen: set[tuple[int, int]] = set()
     out = []
@@ -35,7 +46,8 @@ def _sentences(store: IndexStore, source: str) -> list[tuple[int, int, np.ndarra
             if (start, end) in seen or kind in NOT_CONTENT or kind == HEADING:
                 continue
             seen.add((start, end))
-            if not text.endswith((":", "—")) and len(text.split()) >= 4:
+            statement = not text.endswith((":", "—")) and len(text.split()) >= 4
+            if statement and not PROCEDURE.search(text):
                 out.append((start, end, vector))
     return out
 

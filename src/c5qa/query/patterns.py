@@ -159,7 +159,7 @@ LIST = re.compile(
 SUMMARY = re.compile(
     r"\bsummar(?:i[sz]e|y)\b|\b(?:gist|main points|key points)\b|"
     r"^\W*what\s+(?:does|did|do)\s+.+?\s+(?:say|argue|announce|state|claim|propose|resolve|"
-    r"conclude|contain|establish)\s*\??\s*$",
+    r"conclude|contain|establish)(?:\s+(?:at|in|during)\s+[^?]+)?\s*\??\s*$",
     re.IGNORECASE,
 )
 # A follow-up that picks among what the previous answer listed. For: "Which of those is about
@@ -217,7 +217,7 @@ REFERENCE_BEFORE = re.compile(
 # What follows a document noun and names it too. For: "the senate resolution (S.Res.459)", "the
 # 2025 joint statement of intent", "the C5+1 statement on the special session".
 REFERENCE_AFTER = re.compile(
-    r"\s*(?:\([^()]{1,80}\)|[A-Z][\w.+-]*\d[\w.]*|(?:of|on|during|at)\s+(?:the\s+)?"
+    r"\s*(?:\([^()]{1,80}\)|[A-Z][\w.+-]*\d[\w.]*|(?:of|on|during|at|in)\s+(?:the\s+)?"
     r"(?:[\w.’'+-]+\s*){1,4})"
 )
 # A month and year as questions write them. For: "the roundtable in Tashkent in July 2021".
