@@ -191,3 +191,18 @@ def test_untrusted_metadata_loads_nothing_and_links_nowhere(browser, url: str) -
     assert "http://127.0.0.1:9/a)[y](javascript:alert(1))" in text
     assert chat.locator("img[src*='127.0.0.1']").count() == 0
     page.close()
+
+
+def test_a_list_answer_reads_as_a_list(browser, url: str) -> None:
+    """#15: the deals of the Kazakhstan fact sheet, one bullet each, in the chat as an HTML
+    list whose items cite their passage."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1200})
+    page.goto(url)
+    _ask(page, "Which commercial deals did Kazakhstan announce with US companies in Nov 2025?")
+    items = page.locator("[data-testid='bot'] li")
+    items.first.wait_for(timeout=10_000)
+    texts = items.all_inner_texts()
+    assert len(texts) == 6 and all("[" in t for t in texts), texts
+    assert any("Boeing" in t for t in texts) and any("Leidos" in t for t in texts)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "list.png"), full_page=True)
