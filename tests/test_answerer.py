@@ -74,3 +74,15 @@ def test_a_follow_up_that_moves_on_is_not_narrowed(corpus_service: Service) -> N
     history = _turn("What deals are in the Kazakhstan fact sheet?")
     answer = corpus_service.ask("What about Turkmenistan?", history=history)
     assert answer.citations and "Turkmen" in answer.citations[0].text
+
+
+def test_a_narrowed_follow_up_leads_with_what_it_asks(corpus_service: Service) -> None:
+    """Within the documents of the turn it continues, a follow-up's sentences are ranked by
+    the question alone: "Which point covers critical minerals?" opens with the point, not with
+    the sentence listing every point that the previous question asked for."""
+    history = _turn(
+        "According to the Diplomat, what points were in the 2025 joint statement of intent on "
+        "economic cooperation?"
+    )
+    answer = corpus_service.ask("Which point covers critical minerals?", history=history)
+    assert "Critical Minerals Dialogue (point 12)" in answer.citations[0].text

@@ -104,8 +104,12 @@ class Answerer:
             if picked is not None:
                 return picked
         if own:
+            # Within the documents of the turn it continues, a follow-up's sentences are
+            # ranked by the question alone ("Who joined her?" is not "Who led the
+            # delegation?"); whether they answer it is judged with the previous question.
             narrowed = dataclasses.replace(asked, documents=scope, narrowed=True)
-            answer = compose(narrowed, query.vector, own, store, settings)
+            alone = self.searcher.query(asked.asks).vector
+            answer = compose(narrowed, alone, own, store, settings, judge=query.vector)
             if not answer.abstained:
                 return answer
         return compose(asked, query.vector, passages, store, settings)

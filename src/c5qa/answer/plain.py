@@ -320,10 +320,13 @@ def compose(
     store: IndexStore,
     settings: Settings,
     typed: bool = True,
+    judge: np.ndarray | None = None,
 ) -> Answer:
     """The answer from ``passages``, or an abstention that says why. ``typed`` False leaves
     out the check of what kind of answer the question wants (a period's quotes in a
-    side-by-side answer, where presence was judged already)."""
+    side-by-side answer, where presence was judged already). ``judge``, when given, is the
+    vector whether to answer at all is judged with (a narrowed follow-up's, with its previous
+    question), while ``query`` ranks the sentences."""
     kept = tuple(passages)
     # Only a question about a picture is answered by its caption.
     hidden = NOT_CONTENT - {CAPTION} if question.about_photo else NOT_CONTENT
@@ -331,7 +334,10 @@ def compose(
     own = found.coverage
     if question.narrowed:
         own = coverage({t: store.lexical.idf(t) for t in set(question.asks.terms)}, kept, store)
-    refusal = _refusal(question, found, settings, own)
+    judged = found
+    if judge is not None:  # whether to answer is judged with another vector than the ranking
+        judged = evidence(judged_terms(question), judge, kept, store, settings, hidden)
+    refusal = _refusal(question, judged, settings, own)
     if refusal:
         return abstention(question.text, refusal, kept)
     if question.listing and typed:
