@@ -1,3 +1,5 @@
+import pytest
+
 from c5qa.query.expected import absence_theme, expected_answer
 
 
@@ -101,3 +103,24 @@ def test_absence_theme() -> None:
     )
     assert absence_theme("Did the 2023 declaration address water security?") == "water security"
     assert absence_theme("What is the C5+1?") == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "acronym"),
+    [
+        ("What does the acronym TRIPP stand for?", "TRIPP"),
+        ("PGI in the New York Declaration — what's that?", "PGI"),
+        ("What is PGI?", "PGI"),
+        ("What's TIFA short for?", None),  # "short for" wants "what is"
+        ("What is USAID's role in the C5+1?", None),  # asks about it, not for its long form
+        ("What is the C5+1 Critical Minerals Dialogue?", None),
+    ],
+)
+def test_a_question_for_an_acronym_expects_its_long_form(question: str, acronym) -> None:
+    wanted = expected_answer(question)
+    if acronym is None:
+        assert wanted is None or wanted.kind != "expansion"
+        return
+    assert wanted is not None and wanted.kind == "expansion"
+    assert wanted.fits(f"the Long Form Of It ({acronym}) will", "")
+    assert not wanted.fits(f"the {acronym} will", "")

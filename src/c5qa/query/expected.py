@@ -156,7 +156,7 @@ def _expansion(question: str) -> Expected | None:
     match = p.STANDS_FOR.search(question)
     if not match:
         return None
-    acronym = match.group("acronym") or match.group("short")
+    acronym = next(g for g in match.groups() if g)
     spelled = re.compile(rf"[A-Z][\w’'-]*(?:\s+[\w’'-]+){{1,12}}\s+\({re.escape(acronym)}\)")
     return Expected(f"long form of {acronym}", lambda s: bool(spelled.search(s)), "expansion")
 

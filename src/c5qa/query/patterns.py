@@ -125,11 +125,14 @@ PASSIVE_MENTION = re.compile(
 )
 
 # An acronym whose long form is asked for. For: "What does the acronym TRIPP stand for?"
-# (refused, with the fact sheet that spells it out as passage 1).
+# (refused, with the fact sheet that spells it out as passage 1), "PGI in the New York
+# Declaration — what's that?" — not "What is USAID's role?", which asks about it.
 STANDS_FOR = re.compile(
     r"\b(?i:what (?:does|do|did) (?:the (?:acronym|abbreviation) )?)"
     r"(?P<acronym>[A-Z][A-Za-z0-9&+-]{1,9}) (?i:stands? for)\b"
     r"|\b(?i:what is )(?P<short>[A-Z][A-Z0-9&+-]{1,9}) (?i:short for)\b"
+    r"|^\W*(?i:what(?:'s|’s| is| does))\s+(?P<bare>[A-Z]{2,}[A-Z0-9&+-]*)\s*(?i:mean)?\s*\??\s*$"
+    r"|\b(?P<before>[A-Z]{2,}[A-Z0-9&+-]*)\b.{0,60}?(?i:what(?:'s|’s| is) (?:that|it))\s*\??\s*$"
 )
 # What a yes/no question looks for, without the asking around it. For: "Does the New York
 # Declaration mention Syria at all?" → the lead says it searched for “Syria”.
