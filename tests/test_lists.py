@@ -71,3 +71,15 @@ def test_a_run_ends_at_the_next_lead_in_or_section() -> None:
     # A block longer than an item is prose: the list ends before it.
     assert item_run(blocks, 2, text, 6) == (0, blocks[1:3])
     assert item_run(blocks, 2, text, 5) == (0, [])
+
+
+def test_a_bulleted_item_is_quoted_without_its_bullet(corpus_service: Service) -> None:
+    """The 2020 Tashkent statement's "• Strengthening mutual trust…": the answer sets its own
+    bullet, so the quote starts after the document's."""
+    answer = corpus_service.ask(
+        "what priority areas did the participants set out in the 2020 Tashkent ministerial "
+        "joint statement?"
+    )
+    bullets = _bullets(answer)
+    assert len(bullets) >= 4 and bullets[0].startswith("Strengthening mutual trust")
+    assert not [b for b in bullets if b.startswith(("•", "-", "*"))]

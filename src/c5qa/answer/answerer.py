@@ -10,9 +10,8 @@ from collections.abc import Sequence
 from c5qa.answer.compare import compare
 from c5qa.answer.followup import among_items
 from c5qa.answer.plain import compose, token_set
-from c5qa.answer.types import Answer, abstention
+from c5qa.answer.types import Answer, abstention, label
 from c5qa.index.store import IndexStore
-from c5qa.ingest.documents import Document
 from c5qa.query.analysis import Corpus, Question, analyze
 from c5qa.query.request import Filters, Period, Request
 from c5qa.query.terms import read
@@ -24,12 +23,6 @@ NOT_ENGLISH = (
     "The documents are in English: asking in English (names as they are spelled there, such "
     "as Kazakhstan or Samarkand) finds much more."
 )
-
-
-def document_label(document: Document) -> str:
-    """A document as a section label and a lead name it: its year and title, cut to read."""
-    title = document.title if len(document.title) <= 60 else document.title[:59] + "…"
-    return f"{document.date[:4] or 'undated'} {title}"
 
 
 class Answerer:
@@ -86,8 +79,8 @@ class Answerer:
         do not answer it (the conversation moved on)."""
         k, mode, settings = request.k, request.mode, self.settings
         scope = self._scope(asked, store, mode)
-        own = self.searcher.passages(store, query, k, Filters(sources=scope), mode) if scope else []
         if asked.documents:  # each named document has a passage among the k, ranks kept
+            own = self.searcher.passages(store, query, k, Filters(sources=scope), mode)
             shown = {p.source for p in passages}
             best: dict[str, Passage] = {}
             for passage in own:
@@ -99,17 +92,16 @@ class Answerer:
             earlier = analyze(asked.previous, (), corpus, settings.max_question_chars)
             listed = self._route(earlier, dataclasses.replace(request, history=()), store, corpus)
             # Among the items the context is given: they are judged by the question alone.
-            alone = self.searcher.query(asked.asks).vector
-            picked = among_items(asked, alone, listed, store, settings)
+            picked = among_items(asked, query.alone, listed, store, settings)
             if picked is not None:
                 return picked
+        own = self.searcher.passages(store, query, k, Filters(sources=scope), mode) if scope else []
         if own:
             # Within the documents of the turn it continues, a follow-up's sentences are
             # ranked by the question alone ("Who joined her?" is not "Who led the
             # delegation?"); whether they answer it is judged with the previous question.
             narrowed = dataclasses.replace(asked, documents=scope, narrowed=True)
-            alone = self.searcher.query(asked.asks).vector
-            answer = compose(narrowed, alone, own, store, settings, judge=query.vector)
+            answer = compose(narrowed, query.alone, own, store, settings, judge=query.vector)
             if not answer.abstained:
                 return answer
         return compose(asked, query.vector, passages, store, settings)
@@ -141,7 +133,7 @@ class Answerer:
         years = {d.date[:4] for d in named}
         if not (asked.theme and named) or any(p.start[:4] not in years for p in asked.periods):
             return asked.periods
-        return tuple(Period(document_label(d), d.date, d.date, (d.source,)) for d in named)
+        return tuple(Period(label(d.date, d.title), d.date, d.date, (d.source,)) for d in named)
 
     def themed(
         self, asked: Question, periods: Sequence[Period], store: IndexStore, k: int

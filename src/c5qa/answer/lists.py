@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from c5qa.answer.types import Answer, Quote, Section
+from c5qa.answer.types import Answer, Quote, Section, label
 from c5qa.index.store import IndexStore
 from c5qa.ingest.blocks import HEADING, LIST_ITEM, NOT_CONTENT, PARAGRAPH, Block
 from c5qa.query.analysis import Question
@@ -196,7 +196,9 @@ def list_answer(
         whole = settings.max_item_chars
         quotes = [listing.sentence(source, b, whole) for b in items]
         opening = (listing.sentence(source, lead_in, whole),) if lead_in is not None else ()
-        label = f"{document.date[:4] or 'undated'} {document.title}"
-        sections = (Section(label, opening, parts=(Section(quotes=tuple(quotes), bulleted=True),)),)
+        heading = label(document.date, document.title, width=None)
+        sections = (
+            Section(heading, opening, parts=(Section(quotes=tuple(quotes), bulleted=True),)),
+        )
         return Answer(question.text, "answered", "", sections, tuple(listing.passages))
     return None

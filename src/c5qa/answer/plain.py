@@ -16,7 +16,7 @@ import numpy as np
 
 from c5qa.answer.lists import list_answer
 from c5qa.answer.summary import summary_answer
-from c5qa.answer.types import Answer, Quote, Section, abstention
+from c5qa.answer.types import Answer, Quote, Section, abstention, label
 from c5qa.index.store import IndexStore
 from c5qa.ingest.blocks import CAPTION, NOT_CONTENT, kind_at
 from c5qa.ingest.tokens import tokenize
@@ -238,11 +238,6 @@ def _order(chosen: list[Candidate], lead: Candidate | None, change: bool) -> lis
     return [first, *rest]
 
 
-def _label(passage: Passage) -> str:
-    title = passage.title if len(passage.title) <= 60 else passage.title[:59] + "…"
-    return f"{passage.date[:4] or 'undated'} {title}".replace("*", "")
-
-
 def _sections(ordered: list[Candidate]) -> tuple[Section, ...]:
     """One section per run of quotes from one source; labelled with year and title when the
     quotes span several years."""
@@ -254,7 +249,10 @@ def _sections(ordered: list[Candidate]) -> tuple[Section, ...]:
         else:
             runs.append([c])
     return tuple(
-        Section(_label(run[0].passage) if labelled else "", tuple(c.quote() for c in run))
+        Section(
+            label(run[0].passage.date, run[0].passage.title) if labelled else "",
+            tuple(c.quote() for c in run),
+        )
         for run in runs
     )
 

@@ -15,7 +15,7 @@ import re
 import numpy as np
 
 from c5qa.answer.lists import Listing
-from c5qa.answer.types import Answer, Section
+from c5qa.answer.types import Answer, Section, label
 from c5qa.index.store import IndexStore
 from c5qa.ingest.blocks import HEADING, NOT_CONTENT, kind_at
 from c5qa.query.analysis import Question
@@ -88,6 +88,6 @@ def summary_answer(
         )
         document = store.documents[source]
         quotes = tuple(listing.quote(source, start, end) for start, end in spans)
-        label = f"{document.date[:4] or 'undated'} {document.title}"
-        sections.append(Section(label, quotes))
+        heading = label(document.date, document.title, width=None)
+        sections.append(Section(heading, quotes))
     return Answer(question.text, "answered", "", tuple(sections), tuple(listing.passages))

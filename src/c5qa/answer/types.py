@@ -89,6 +89,14 @@ class Answer:
         return tuple(q for section in self.sections for q in section.all_quotes())
 
 
+def label(date: str, title: str, width: int | None = 60) -> str:
+    """A source as a section label or a lead names it: its year and title, cut to ``width``
+    characters (None: whole)."""
+    if width is not None and len(title) > width:
+        title = title[: width - 1] + "…"
+    return f"{date[:4] or 'undated'} {title}".replace("*", "")
+
+
 def abstention(question: str, lead: str, passages: tuple[Passage, ...] = ()) -> Answer:
     """An answer that says why it cannot answer and lists the closest passages."""
     return Answer(question, "abstained", lead, (), passages)

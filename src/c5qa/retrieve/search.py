@@ -65,13 +65,20 @@ def allowed_ids(store: IndexStore, filters: Filters) -> np.ndarray:
 @dataclass(frozen=True)
 class Query:
     """A question ready for search: its terms and vector. For a follow-up, ``context`` is the
-    earlier question and ``weight`` how much the question alone counts against "context +
-    question"."""
+    earlier question, ``weight`` how much the question alone counts against "context +
+    question", and ``own`` the question's vector without its context (encoded with it)."""
 
     terms: Terms
     vector: np.ndarray
     context: Terms | None = None
     weight: float = 1.0
+    own: np.ndarray | None = None
+
+    @property
+    def alone(self) -> np.ndarray:
+        """The question's own vector: a follow-up's sentences are ranked by it within the
+        documents of the turn it continues."""
+        return self.vector if self.own is None else self.own
 
 
 @dataclass(frozen=True)

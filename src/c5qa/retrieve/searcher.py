@@ -32,7 +32,7 @@ class Searcher:
         alone, with_context = self._encoder().encode([terms.text, f"{previous} {terms.text}"])
         vector = weight * alone + (1 - weight) * with_context
         vector = (vector / np.linalg.norm(vector)).astype(np.float32)
-        return Query(terms, vector, context=read(previous), weight=weight)
+        return Query(terms, vector, context=read(previous), weight=weight, own=alone)
 
     def passages(
         self,
