@@ -57,7 +57,35 @@ def identities():
 def test_a_reference_names_the_documents_it_describes(
     identities, question: str, named: tuple[str, ...]
 ) -> None:
-    assert set(named_documents(question, identities, 3)) == set(named)
+    assert set(named_documents(question, identities, 3).sources) == set(named)
+
+
+@pytest.mark.parametrize(
+    ("question", "rest"),
+    [
+        # The naming words go; what is asked of the document stays.
+        (
+            "According to the 2021 virtual ministerial statement, when was the C5+1 format "
+            "inaugurated?",
+            "According to the , when was the C5+1 format inaugurated?",
+        ),
+        # A complement reaches past the name: its words that name nothing stay.
+        (
+            "Which body does the 2025 C5+1 cultural heritage statement of intent cite as a "
+            "channel?",
+            "Which body does the of cite as a channel?",
+        ),
+        # Words of a reference that names nothing in particular stay.
+        (
+            "What do the joint statements say about water?",
+            "What do the joint statements say about water?",
+        ),
+    ],
+)
+def test_the_rest_of_a_question_is_what_it_asks_of_the_documents(
+    identities, question: str, rest: str
+) -> None:
+    assert named_documents(question, identities, 3).rest == rest
 
 
 def test_a_reference_reads_its_noun_date_and_qualifiers() -> None:
@@ -76,5 +104,7 @@ def test_every_document_of_the_corpus_has_a_noun_to_be_named_by(identities) -> N
 
 def test_a_document_noun_of_any_kind_and_a_possessive(identities) -> None:
     heritage = "2025-11-07_c5plus1-joint-statement-of-intent-cultural-heritage.txt"
-    assert named_documents("the C5+1 cultural heritage document", identities, 3) == (heritage,)
-    assert named_documents("In Biden's remarks, did he", identities, 3) == (REMARKS,)
+    assert named_documents("the C5+1 cultural heritage document", identities, 3).sources == (
+        heritage,
+    )
+    assert named_documents("In Biden's remarks, did he", identities, 3).sources == (REMARKS,)

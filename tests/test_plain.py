@@ -251,19 +251,39 @@ def test_the_similarity_floor_alone_makes_some_questions_abstain(
     assert not answer.abstained and "Leidos" in answer.citations[0].text
 
 
-def test_the_most_direct_sentence_leads_an_answer_over_several_years(
+def test_a_question_that_names_a_document_is_answered_from_it(
     corpus_service: Service,
 ) -> None:
-    """Quotes from several years read in date order, but after the sentence that answers:
-    the 2015 declaration's business climate no longer opens the answer about the 2020
-    statement's trade agreement (#15: "the fitting sentence first")."""
+    """The sentence that answers leads: the 2015 declaration's business climate no longer
+    opens the answer about the 2020 statement's trade agreement (#15: "the fitting sentence
+    first"); and the statement the question names answers it, not other years' texts that
+    share its words (#15: named documents "are searched first")."""
     answer = corpus_service.ask(
         "What trade agreement does the 2020 Tashkent ministerial statement cite for business "
         "and investment contacts with the US?"
     )
     assert "Trade and Investment Framework Agreement" in answer.citations[0].text
-    years = [answer.passages[q.n - 1].date[:4] for q in answer.citations]
-    assert len(set(years)) > 1
+    assert {answer.passages[q.n - 1].date[:4] for q in answer.citations} == {"2020"}
+
+
+def test_words_naming_the_document_do_not_rank_its_sentences(corpus_service: Service) -> None:
+    """ "2021", "virtual" and "ministerial" name the statement; left in, they led with its
+    opening line ("…met April 23, 2021 virtually in the C5+1 format") over the answer."""
+    answer = corpus_service.ask(
+        "According to the 2021 virtual ministerial statement, when was the C5+1 format inaugurated?"
+    )
+    assert "inaugurated in November 2015" in answer.citations[0].text
+
+
+def test_a_named_document_that_does_not_give_what_is_asked_leaves_it_to_the_others(
+    corpus_service: Service,
+) -> None:
+    """The New York Declaration never counts its own words; the Diplomat piece does."""
+    answer = corpus_service.ask(
+        "how many times does the word challenges appear in the New York Declaration according "
+        "to the Diplomat piece?"
+    )
+    assert "appears six times" in answer.citations[0].text
 
 
 def test_an_acronym_is_answered_by_the_sentence_that_spells_it_out(

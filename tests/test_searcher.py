@@ -40,6 +40,21 @@ def test_a_follow_up_blends_the_previous_question_in(corpus_service: Service) ->
     assert float(follow_up.vector @ previous) > float(alone.vector @ previous) + 0.2
 
 
+def test_what_a_question_asks_of_the_documents_it_names_is_encoded_with_it(
+    corpus_service: Service,
+) -> None:
+    """The named documents' sentences are ranked by the whole question and what it asks of
+    them, equally; without a topic, or with the same text, the question alone."""
+    searcher, embedder = corpus_service.searcher, corpus_service.embedder
+    whole, topic = read("When was the 2021 statement issued?"), read("When was the issued?")
+    query = searcher.query(whole, topic=topic)
+    both = embedder.encode_query(whole.text) + embedder.encode_query(topic.text)
+    assert np.allclose(query.topic, both / np.linalg.norm(both), atol=1e-5)
+    assert np.allclose(query.vector, embedder.encode_query(whole.text), atol=1e-5)
+    assert query.about is not None and searcher.query(whole, topic=whole).about is None
+    assert np.allclose(searcher.query(whole).topic, query.vector, atol=1e-5)
+
+
 def test_passages_honour_k_and_filters(corpus_service: Service) -> None:
     searcher, store = corpus_service.searcher, corpus_service.store()
     query = searcher.query(read("critical minerals"))

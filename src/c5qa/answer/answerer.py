@@ -58,7 +58,7 @@ class Answerer:
             within = searcher.query(asked.within, asked.previous)
             whole = searcher.query(asked.asks, asked.previous)
             return compare(asked, asked, (within, whole), periods, searcher, store, k, mode)
-        query = searcher.query(asked.asks, asked.previous)
+        query = searcher.query(asked.asks, asked.previous, asked.topic)
         passages = searcher.passages(store, query, k, request.filters, mode)
         if request.filters is None and (asked.documents or asked.previous):
             return self._scoped(asked, request, query, passages, store, corpus)
@@ -87,7 +87,7 @@ class Answerer:
                 best.setdefault(passage.source, passage)
             missing = [p for source, p in best.items() if source not in shown]
             passages = [*passages[: max(k - len(missing), 1)], *missing][:k]
-            return compose(asked, query.vector, passages, store, settings)
+            return compose(asked, query.topic, passages, store, settings, judge=query.vector)
         if asked.among:
             earlier = analyze(asked.previous, (), corpus, settings.max_question_chars)
             listed = self._route(earlier, dataclasses.replace(request, history=()), store, corpus)

@@ -6,6 +6,7 @@ says is exactly what the corpus says, or it says plainly that the corpus does no
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,14 @@ from c5qa.answer.types import Answer, Quote, Section, abstention, label
 from c5qa.index.store import IndexStore
 from c5qa.ingest.blocks import CAPTION, NOT_CONTENT, kind_at
 from c5qa.ingest.tokens import tokenize
-from c5qa.query.analysis import Question, judged_terms, mention_answered, unused_names, used
+from c5qa.query.analysis import (
+    Question,
+    judged_terms,
+    mention_answered,
+    ranked_terms,
+    unused_names,
+    used,
+)
 from c5qa.query.expected import DEFINITIVE
 from c5qa.query.patterns import YEAR
 from c5qa.retrieve.search import Passage, make_passage
@@ -311,6 +319,29 @@ def foreign_names(question: Question, source: str, store: IndexStore) -> list[st
     ]
 
 
+def _leading(
+    question: Question, found: Evidence, store: IndexStore, settings: Settings, typed: bool
+) -> tuple[Evidence, float, Candidate | str | None]:
+    """The sentences an answer is drawn from, their relevance floor and its lead. A question
+    that names documents is answered from them when their passages are among those found and
+    give what it asks for: "In his remarks after the meeting, what did Biden say?" is not
+    answered by the readout of the meeting, nor "the Turkmenistan fact sheet" by commentary
+    about it; "how many times does 'challenges' appear in the New York Declaration according
+    to the Diplomat piece?" is answered by the piece."""
+    floor = max(c.relevance for c in found.candidates) - settings.answer_margin
+    named = [
+        c
+        for c in found.candidates
+        if c.passage.source in question.documents and c.relevance >= floor
+    ]
+    if named:
+        own = dataclasses.replace(found, candidates=named)
+        lead = _lead(question, own, floor, store, typed)
+        if not isinstance(lead, str):
+            return own, floor, lead
+    return found, floor, _lead(question, found, floor, store, typed)
+
+
 def compose(
     question: Question,
     query: np.ndarray,
@@ -328,13 +359,15 @@ def compose(
     kept = tuple(passages)
     # Only a question about a picture is answered by its caption.
     hidden = NOT_CONTENT - {CAPTION} if question.about_photo else NOT_CONTENT
-    found = evidence(judged_terms(question), query, kept, store, settings, hidden)
-    own = found.coverage
+    found = evidence(ranked_terms(question), query, kept, store, settings, hidden)
+    judged = found
+    if judge is not None or question.topic != question.asks:
+        # Whether to answer is judged with another vector or other terms than the ranking.
+        vector = query if judge is None else judge
+        judged = evidence(judged_terms(question), vector, kept, store, settings, hidden)
+    own = judged.coverage
     if question.narrowed:
         own = coverage({t: store.lexical.idf(t) for t in set(question.asks.terms)}, kept, store)
-    judged = found
-    if judge is not None:  # whether to answer is judged with another vector than the ranking
-        judged = evidence(judged_terms(question), judge, kept, store, settings, hidden)
     refusal = _refusal(question, judged, settings, own)
     if refusal:
         return abstention(question.text, refusal, kept)
@@ -346,11 +379,10 @@ def compose(
         summed = summary_answer(question, kept, store, settings)
         if summed is not None:
             return summed
-    floor = max(c.relevance for c in found.candidates) - settings.answer_margin
-    chosen = _mmr(found.candidates, settings.answer_sentences, floor, settings.answer_diversity)
-    lead = _lead(question, found, floor, store, typed)
+    found, floor, lead = _leading(question, found, store, settings, typed)
     if isinstance(lead, str):
         return abstention(question.text, lead, kept)
+    chosen = _mmr(found.candidates, settings.answer_sentences, floor, settings.answer_diversity)
     if lead is not None:
         chosen = [lead, *(c for c in chosen if c is not lead)][: settings.answer_sentences]
     ordered = _order(chosen, lead, question.change)

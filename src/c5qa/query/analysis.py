@@ -13,7 +13,7 @@ from c5qa.index.store import IndexStore
 from c5qa.ingest.tokens import PUNCTUATION, tokenize
 from c5qa.query import patterns as p
 from c5qa.query.expected import Expected, absence_theme, expected_answer
-from c5qa.query.named import Identity, identity, named_documents
+from c5qa.query.named import Identity, Naming, identity, named_documents
 from c5qa.query.request import Message, Period
 from c5qa.query.terms import Terms, content_terms, read
 from c5qa.settings import Settings
@@ -193,6 +193,7 @@ class Question:
     unused: tuple[str, ...]  # the same, as the question writes them
     unheld: str  # the quoted title of a document the corpus does not hold
     documents: tuple[str, ...]  # the sources it names ("the Turkmenistan fact sheet")
+    topic: Terms  # what it asks of them: the question without the words naming them
     # For a follow-up that names none: those its previous question named ("What did the 2015
     # Samarkand declaration commit to?" → "what did it say about Paris?").
     earlier: tuple[str, ...]
@@ -218,17 +219,21 @@ def _kind(wanted: Expected | None, theme: str, change: bool) -> str:
     return "mention" if theme else "change" if change else "fact"
 
 
-def documents_named(question: str, theme: str, corpus: Corpus, limit: int) -> tuple[str, ...]:
+def documents_named(question: str, theme: str, corpus: Corpus | None, limit: int) -> Naming:
     """The documents a question names; for "Does X mention THEME?", those X names (the theme
     "the Afghanistan session" is what is looked for, not where)."""
+    if corpus is None:
+        return Naming((), question)
     scope = question.replace(theme, " ") if theme else question
-    return named_documents(scope, corpus.identities, limit)
+    naming = named_documents(scope, corpus.identities, limit)
+    # The theme is what is asked: it stays in the rest.
+    return Naming(naming.sources, f"{naming.rest} {theme}" if theme else naming.rest)
 
 
 def _earlier(previous: str, corpus: Corpus | None, limit: int) -> tuple[str, ...]:
     if not (previous and corpus):
         return ()
-    return documents_named(previous, absence_theme(previous), corpus, limit)
+    return documents_named(previous, absence_theme(previous), corpus, limit).sources
 
 
 def analyze(
@@ -247,6 +252,7 @@ def analyze(
     wanted = expected_answer(cleaned)
     change = about_change(cleaned)
     unknown = unknown_names(asks.names, corpus) if corpus else []
+    naming = documents_named(cleaned, theme, corpus, max_named)
     return Question(
         text=cleaned,
         asks=asks,
@@ -261,7 +267,8 @@ def analyze(
         unknown=tuple(unknown),
         unused=tuple(unused_names(cleaned, unknown)),
         unheld=unheld_document(cleaned, corpus) if corpus else "",
-        documents=documents_named(cleaned, theme, corpus, max_named) if corpus else (),
+        documents=naming.sources,
+        topic=read(naming.rest) if naming.sources else asks,
         earlier=_earlier(previous_question(history), corpus, max_named),
         listing=bool(p.LIST.search(cleaned)),
         wants_headings=bool(p.HEADINGS.search(cleaned)),
@@ -286,3 +293,12 @@ def judged_terms(question: Question) -> tuple[str, ...]:
     if question.narrowed:
         return (*question.asks.terms, *read(question.previous).terms)
     return question.asks.terms
+
+
+def ranked_terms(question: Question) -> tuple[str, ...]:
+    """The terms sentences are ranked by: what the question asks of the documents it names,
+    not the words naming them, which their every sentence may repeat (whether the passages
+    answer at all is still judged with every word: ``judged_terms``)."""
+    if question.narrowed:
+        return (*question.topic.terms, *read(question.previous).terms)
+    return question.topic.terms

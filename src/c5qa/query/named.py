@@ -84,6 +84,7 @@ class Reference:
     plural: bool
     words: frozenset[str]  # the words around the noun, tokenised
     date: str  # "2023", "2021-07" or ""
+    span: tuple[int, int] = (0, 0)  # where the question says it, qualifying words included
 
 
 def references(question: str) -> list[Reference]:
@@ -98,6 +99,7 @@ def references(question: str) -> list[Reference]:
         covered = after.end() if after else match.end()
         head = before.group(0) if before else ""
         tail = after.group(0) if after else ""
+        start = before.start() if before else match.start()
         word = match.group(0).lower()
         found.append(
             Reference(
@@ -106,6 +108,7 @@ def references(question: str) -> list[Reference]:
                 # Without the possessive's "s" ("Biden's remarks").
                 frozenset(w for w in tokenize(f"{head} {match.group(0)} {tail}") if len(w) > 1),
                 reference_date(f"{head} {tail}"),
+                (start, covered),
             )
         )
     return found
@@ -156,13 +159,46 @@ def _named(names: frozenset[str], candidates: list[Identity], plural: bool) -> t
     return tuple(d.source for d in spread) if spread and covered == names else ()
 
 
-def named_documents(question: str, identities: Iterable[Identity], limit: int) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class Naming:
+    """The documents a question names, and the question without the words that name them:
+    what it asks of those documents ("when was the C5+1 format inaugurated?" of "According to
+    the 2021 virtual ministerial statement, when was …"). The naming words say where to look;
+    left in, they rank the sentences that repeat them (the statement's own "met … 2021
+    virtually in the C5+1 format") above the one that answers."""
+
+    sources: tuple[str, ...]
+    rest: str
+
+
+def named_documents(question: str, identities: Iterable[Identity], limit: int) -> Naming:
     """The documents the question names. A reference that fits more than ``limit`` documents
-    ("the statements") names nothing in particular."""
+    ("the statements") names nothing in particular, and its words stay in ``rest``."""
     every = list(identities)
     named: dict[str, None] = {}
+    parts, cursor = [], 0  # the question, less the naming words of each resolved reference
     for reference in references(question):
         sources = resolve(reference, every)
-        if len(sources) <= limit:
+        if sources and len(sources) <= limit:
             named.update(dict.fromkeys(sources))
-    return tuple(named)
+            start, end = max(reference.span[0], cursor), reference.span[1]
+            parts += [
+                question[cursor:start],
+                _unnamed(question[start:end], reference, sources, every),
+            ]
+            cursor = end
+    parts.append(question[cursor:])
+    return Naming(tuple(named), " ".join("".join(parts).split()))
+
+
+def _unnamed(
+    span: str, reference: Reference, sources: tuple[str, ...], every: list[Identity]
+) -> str:
+    """A reference's words less those that name its documents (their identity's words, the
+    noun, the date): "cite as an" stays of "the 2025 C5+1 cultural heritage statement of
+    intent cite as an", since a reference's complement reaches past its name."""
+    naming = frozenset(tokenize(f"{reference.noun} {month_words(reference.date)}"))
+    naming |= frozenset().union(*(d.words for d in every if d.source in sources))
+    naming |= {reference.date[:4]}
+    kept = [w for w in span.split() if not (tokenize(w) and set(tokenize(w)) <= naming)]
+    return f" {' '.join(kept)} "

@@ -66,19 +66,29 @@ def allowed_ids(store: IndexStore, filters: Filters) -> np.ndarray:
 class Query:
     """A question ready for search: its terms and vector. For a follow-up, ``context`` is the
     earlier question, ``weight`` how much the question alone counts against "context +
-    question", and ``own`` the question's vector without its context (encoded with it)."""
+    question", and ``own`` the question's vector without its context (encoded with it);
+    ``about`` the vector of what it asks of the documents it names."""
 
     terms: Terms
     vector: np.ndarray
     context: Terms | None = None
     weight: float = 1.0
     own: np.ndarray | None = None
+    about: np.ndarray | None = None  # what it asks of the documents it names, when it names any
 
     @property
     def alone(self) -> np.ndarray:
         """The question's own vector: a follow-up's sentences are ranked by it within the
         documents of the turn it continues."""
         return self.vector if self.own is None else self.own
+
+    @property
+    def topic(self) -> np.ndarray:
+        """The vector the named documents' sentences are ranked by."""
+        if self.about is None:
+            return self.alone
+        both = self.alone + self.about
+        return (both / np.linalg.norm(both)).astype(np.float32)
 
 
 @dataclass(frozen=True)

@@ -23,16 +23,22 @@ class Searcher:
         self.settings = settings
         self._encoder = encoder
 
-    def query(self, terms: Terms, previous: str = "") -> Query:
+    def query(self, terms: Terms, previous: str = "", topic: Terms | None = None) -> Query:
         """For a follow-up, search with the question blended with the previous question, so
-        "What about Turkmenistan?" keeps the topic and "Who proposed it?" keeps its referent."""
+        "What about Turkmenistan?" keeps the topic and "Who proposed it?" keeps its referent.
+        ``topic``, for a question that names documents, is what it asks of them, encoded in
+        the same batch: their sentences are ranked by it."""
+        texts = [terms.text, *([f"{previous} {terms.text}"] if previous else [])]
+        named = topic is not None and topic.text != terms.text
+        vectors = self._encoder().encode([*texts, topic.text] if named else texts)
+        about = vectors[-1] if named else None
         if not previous:
-            return Query(terms, self._encoder().encode_query(terms.text))
+            return Query(terms, vectors[0], about=about)
         weight = self.settings.followup_weight
-        alone, with_context = self._encoder().encode([terms.text, f"{previous} {terms.text}"])
+        alone, with_context = vectors[0], vectors[1]
         vector = weight * alone + (1 - weight) * with_context
         vector = (vector / np.linalg.norm(vector)).astype(np.float32)
-        return Query(terms, vector, context=read(previous), weight=weight, own=alone)
+        return Query(terms, vector, context=read(previous), weight=weight, own=alone, about=about)
 
     def passages(
         self,
