@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from c5qa.app.service import Service
-from c5qa.query.analysis import Corpus, Question, analyze, previous_question, unknown_names
+from c5qa.query.analysis import (
+    Corpus,
+    Question,
+    analyze,
+    previous_question,
+    unknown_names,
+    uses_name,
+)
 from c5qa.query.request import Period
 from c5qa.query.terms import names
 
@@ -147,6 +154,16 @@ def test_names_the_corpus_never_uses_are_unknown_and_kept_as_written(corpus: Cor
 )
 def test_a_question_without_letters_or_digits_is_empty(question: str, empty: bool) -> None:
     assert _read(question).empty is empty
+
+
+def test_a_name_is_used_as_it_is_in_parts_or_as_a_stem() -> None:
+    """A follow-up about Kyrgyzstan stays within the New York Declaration, which only says
+    "the Kyrgyz Republic" (#15); a word more than five letters shorter is not its stem."""
+    words = {"kyrgyz", "republ", "5", "1", "tajikistan", "state"}
+    assert uses_name("kyrgyzstan", words) and uses_name("5+1", words)
+    assert uses_name("tajik", words)
+    assert not uses_name("statements", {"stat"}) and not uses_name("kazakhstan", words)
+    assert uses_name("uzbekistan", {"uzbek"}) and not uses_name("uzbekistanis", {"uzbek"})
 
 
 def test_unknown_names_are_those_the_corpus_never_uses(corpus: Corpus) -> None:

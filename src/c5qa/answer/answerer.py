@@ -12,7 +12,7 @@ from c5qa.answer.followup import among_items
 from c5qa.answer.plain import compose, token_set
 from c5qa.answer.types import Answer, abstention, label
 from c5qa.index.store import IndexStore
-from c5qa.query.analysis import Corpus, Question, analyze
+from c5qa.query.analysis import Corpus, Question, analyze, uses_name
 from c5qa.query.request import Filters, Period, Request
 from c5qa.query.terms import read
 from c5qa.retrieve.search import Passage, Query
@@ -120,8 +120,10 @@ class Answerer:
             before = self.searcher.query(read(asked.previous))
             found = self.searcher.passages(store, before, self.settings.k, None, mode)
             scope = tuple(dict.fromkeys(p.source for p in found))
-        used = set().union(*(token_set(store.documents[s].text) for s in scope)) if scope else set()
-        return scope if all(n in used for n in asked.asks.names) else ()
+        words = (
+            set().union(*(token_set(store.documents[s].text) for s in scope)) if scope else set()
+        )
+        return scope if all(uses_name(n, words) for n in asked.asks.names) else ()
 
     @staticmethod
     def _scopes(asked: Question, store: IndexStore) -> tuple[Period, ...]:

@@ -53,20 +53,35 @@ def used(term: str, tokens: Collection[str]) -> bool:
     return len(parts) > 1 and all(part in tokens for part in parts)
 
 
+# How much longer a name may be than the word a text uses for it: "Uzbekistan" is the
+# documents' "Uzbek" ("the Uzbek side") with its five letters more.
+NAME_SUFFIX = 5
+
+
+def uses_name(name: str, words: Collection[str]) -> bool:
+    """Whether a text with these words uses a name: as it is, in parts ("5 + 1" for "5+1"), or
+    as a stem or the stem of it: "Tajik" is used where "Tajikistan" is, and "Kyrgyzstan" where
+    only "the Kyrgyz Republic" is."""
+    if used(name, words):
+        return True
+    if not (name.isalpha() and len(name) >= 4):
+        return False
+    return any(
+        w.startswith(name)
+        or (len(w) >= 5 and name.startswith(w) and len(name) - len(w) <= NAME_SUFFIX)
+        for w in words
+    )
+
+
 def unknown_names(names: Sequence[str], corpus: Corpus) -> list[str]:
-    """Names that the corpus never uses: a question about NATO, the Belt and Road or a 2024
-    meeting cannot be answered from documents that never mention them, however close their
-    topic is. A year counts as known when a document is dated in it; "5+1" when its parts
-    occur ("5 + 1"); a stem when a corpus word starts with it ("Tajik" → "Tajikistan")."""
-    vocab = corpus.vocabulary
-    unknown = []
-    for name in dict.fromkeys(names):
-        if used(name, vocab) or name in corpus.years:
-            continue
-        if name.isalpha() and len(name) >= 4 and any(w.startswith(name) for w in vocab):
-            continue
-        unknown.append(name)
-    return unknown
+    """Names that the corpus never uses (``uses_name``): a question about NATO, the Belt and
+    Road or a 2024 meeting cannot be answered from documents that never mention them, however
+    close their topic is. A year counts as known when a document is dated in it."""
+    return [
+        name
+        for name in dict.fromkeys(names)
+        if not (name in corpus.years or uses_name(name, corpus.vocabulary))
+    ]
 
 
 def unused_names(question: str, unknown: Sequence[str]) -> list[str]:
