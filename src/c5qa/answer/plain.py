@@ -28,6 +28,7 @@ from c5qa.query.analysis import (
     ranked_terms,
     unused_names,
     used,
+    uses_name,
 )
 from c5qa.query.expected import DEFINITIVE
 from c5qa.query.patterns import YEAR
@@ -304,7 +305,8 @@ def foreign_names(question: Question, source: str, store: IndexStore) -> list[st
     """The question's names of things (words, not numbers or months, that few passages use)
     that a document never uses, in its text, title, publisher or file name: a list of deals
     from the Kazakhstan fact sheet does not answer "What deals did Uzbekistan sign?", however
-    well its other words match. ("US" is its documents' "U.S.": dots do not count.)"""
+    well its other words match. ("US" is its documents' "U.S.": dots do not count; a name is
+    used by its stem, as everywhere: ``uses_name``.)"""
     d = store.documents[source]
     stem = PurePosixPath(source).stem.replace("-", " ").replace("_", " ")
     tokens = set(token_set(f"{d.text} {d.title} {d.publisher} {stem}"))
@@ -315,7 +317,7 @@ def foreign_names(question: Question, source: str, store: IndexStore) -> list[st
         if n.isalpha()
         and n not in MONTHS
         and store.lexical.idf(n) > COMMON_NAME_IDF
-        and not used(n, tokens)
+        and not uses_name(n, tokens)
     ]
 
 
