@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from c5qa.ingest import blocks as B
-from c5qa.ingest.blocks import Block, classify_text, heading_before, kind_at, merge
+from c5qa.ingest.blocks import Block, classify_text, kind_at, merge
 from c5qa.ingest.documents import Document, load_document
 from tests.conftest import CORPUS, KAZAKHSTAN, NEW_YORK, NEW_YORK_HEADINGS, SAMARKAND
 
@@ -77,6 +77,15 @@ def test_each_line_rule_takes_its_case_and_leaves_its_near_miss(
     line, miss = full_line(doc, case), full_line(other, near_miss)
     assert rule(line) and kind_of(doc, line) == EXPECTED.get(rule, "boilerplate")
     assert not rule(miss) and kind_of(other, miss) not in B.NOT_CONTENT
+
+
+def test_a_lead_in_introduces_what_follows_and_a_statement_does_not() -> None:
+    """One rule for lists (a lead-in heads their items), plain answers (a lead-in says little
+    on its own) and summaries (it is no key sentence)."""
+    senate, fourth = document(SENATE), document(FOURTH)
+    assert B.introduces(full_line(senate, "That the Senate—"))
+    assert B.introduces("…the foreign ministers declare their commitment to:  ")
+    assert not B.introduces(full_line(fourth, "The text of the following statement"))
 
 
 def test_title_rules_take_the_title_lines_and_leave_the_title_like_sentence() -> None:
@@ -250,15 +259,6 @@ def test_kind_at_takes_the_containing_block_or_the_largest_share() -> None:
     assert kind_at(blocks, 42, 48) == "paragraph"  # no block there
     assert kind_at((), 0, 5) == "paragraph"
     assert kind_at((Block(0, 10, "caption"), Block(10, 20, "paragraph")), 5, 15) == "paragraph"
-
-
-def test_the_heading_before_a_sentence_labels_its_section() -> None:
-    new_york = document(NEW_YORK)
-    at = new_york.text.find("we will launch a C5+1 Critical Minerals Dialogue")
-    label = heading_before(new_york.blocks, at)
-    assert label is not None
-    assert new_york.text[label.start : label.end] == NEW_YORK_HEADINGS[3]
-    assert heading_before(new_york.blocks, 0) is None
 
 
 def test_markup_blocks_win_over_inferred_ones() -> None:

@@ -18,7 +18,15 @@ from collections.abc import Sequence
 
 from c5qa.answer.types import Answer, Quote, Section, label
 from c5qa.index.store import IndexStore
-from c5qa.ingest.blocks import HEADING, LIST_ITEM, NOT_CONTENT, PARAGRAPH, Block
+from c5qa.ingest.blocks import (
+    BULLETS,
+    HEADING,
+    LIST_ITEM,
+    NOT_CONTENT,
+    PARAGRAPH,
+    Block,
+    introduces,
+)
 from c5qa.query.analysis import Question
 from c5qa.query.request import COMMENTARY
 from c5qa.retrieve.search import Passage, make_passage
@@ -31,7 +39,7 @@ RUN_IN_HEADING = re.compile(r"[A-Z][A-Z0-9 ,.’'&+–-]{3,}:\s")
 
 # The bullet a list line opens with in the document. For: the 2020 Tashkent statement's
 # "• Strengthening mutual trust…", bulleted again by the answer.
-BULLET = re.compile(r"[•●◦▪‣*–-]\s+")
+BULLET = re.compile(rf"[{re.escape(BULLETS)}]\s+")
 
 
 def _starts_section(block: Block, text: str) -> bool:
@@ -45,9 +53,9 @@ def _lead_in(block: Block, text: str) -> bool:
     opens a section of prose (the New York Declaration's), not a list."""
     if block.kind == HEADING:
         return False
-    return bool(RUN_IN_HEADING.match(text, block.start)) or text[
-        block.start : block.end
-    ].rstrip().endswith((":", "—", "–"))
+    return bool(RUN_IN_HEADING.match(text, block.start)) or introduces(
+        text[block.start : block.end]
+    )
 
 
 def item_run(

@@ -19,7 +19,7 @@ from c5qa.answer.lists import list_answer
 from c5qa.answer.summary import summary_answer
 from c5qa.answer.types import Answer, Quote, Section, abstention, label
 from c5qa.index.store import IndexStore
-from c5qa.ingest.blocks import CAPTION, NOT_CONTENT, kind_at
+from c5qa.ingest.blocks import CAPTION, NOT_CONTENT, introduces, kind_at
 from c5qa.ingest.tokens import tokenize
 from c5qa.query.analysis import (
     Question,
@@ -111,7 +111,7 @@ def _candidates(
             text = passage.text[start - passage.start : end - passage.start]
             overlap = weighted_share(terms, terms_of(store, text))
             # Lead-ins ("the participants:", "That the Senate—") say little on their own.
-            fragment = settings.fragment_penalty if text.rstrip().endswith((":", "—")) else 0.0
+            fragment = settings.fragment_penalty if introduces(text) else 0.0
             relevance = similarity + settings.term_boost * overlap - fragment
             out.append(Candidate(n, passage, start, end, similarity, relevance, vector))
     return out

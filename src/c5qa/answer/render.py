@@ -74,10 +74,12 @@ def _section(section: Section, passages: tuple[Passage, ...], style: _Style) -> 
     if section.bulleted:
         return "\n".join(f"- {style.quote(q)}" for q in section.quotes)
     pieces = [style.quote(q) for q in section.quotes]
-    parts = [_section(part, passages, style) for part in section.parts]
-    pieces += [part for part in parts if not part.startswith("- ")]
+    pieces += [_section(part, passages, style) for part in section.parts if not part.bulleted]
     body = " ".join(pieces) if pieces else _note(section, passages, style)
-    body += "".join(f"\n{part}" for part in parts if part.startswith("- "))
+    # A list's items follow its lead-in, one per line.
+    body += "".join(
+        f"\n{_section(part, passages, style)}" for part in section.parts if part.bulleted
+    )
     if section.caption:
         return f"**{style.text(section.label)}** ({style.text(section.caption)}): {body}"
     return f"**{style.text(section.label)}:** {body}" if section.label else body

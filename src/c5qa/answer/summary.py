@@ -17,7 +17,7 @@ import numpy as np
 from c5qa.answer.lists import Listing
 from c5qa.answer.types import Answer, Section, label
 from c5qa.index.store import IndexStore
-from c5qa.ingest.blocks import HEADING, NOT_CONTENT, kind_at
+from c5qa.ingest.blocks import HEADING, NOT_CONTENT, introduces, kind_at
 from c5qa.query.analysis import Question
 from c5qa.retrieve.search import Passage
 from c5qa.settings import Settings
@@ -46,7 +46,7 @@ def _sentences(store: IndexStore, source: str) -> list[tuple[int, int, np.ndarra
             if (start, end) in seen or kind in NOT_CONTENT or kind == HEADING:
                 continue
             seen.add((start, end))
-            statement = not text.endswith((":", "—")) and len(text.split()) >= 4
+            statement = not introduces(text) and len(text.split()) >= 4
             if statement and not PROCEDURE.search(text):
                 out.append((start, end, vector))
     return out

@@ -247,12 +247,28 @@ def is_credit_line(line: str) -> bool:
     return len(line.split()) <= 20 and bool(_CREDIT_LINE.fullmatch(line))
 
 
+# How a line that introduces what follows ends. For: "…the foreign ministers declare their
+# commitment to:", S. Res. 459's "That the Senate—".
+LEAD_IN_ENDS = (":", "—", "–")
+
+
+def introduces(text: str) -> bool:
+    """Whether a sentence or block introduces what follows it (a list, a resolution's
+    clauses) rather than stating something itself."""
+    return text.rstrip().endswith(LEAD_IN_ENDS)
+
+
 def is_markdown_heading(line: str) -> bool:
     """A Markdown ATX heading ("## Security"); "###" alone is a press-release end mark."""
     return bool(re.fullmatch(r"#{1,6}\s+\S.*", line))
 
 
-_LIST_MARKER = re.compile(r"(?:[-•*–·▪●◦‣]|\d{1,3}[.)]|\(\d{1,3}\)|\([a-z]{1,4}\)|[a-z][.)])\s+\S")
+# The bullets a list line may open with. For: the "  • " priority lists of the joint
+# statements, Markdown's "- " and "* ".
+BULLETS = "-•*–·▪●◦‣"
+_LIST_MARKER = re.compile(
+    rf"(?:[{re.escape(BULLETS)}]|\d{{1,3}}[.)]|\(\d{{1,3}}\)|\([a-z]{{1,4}}\)|[a-z][.)])\s+\S"
+)
 
 
 def is_list_item(line: str) -> bool:
@@ -529,13 +545,3 @@ def kind_at(blocks: tuple[Block, ...], start: int, end: int) -> str:
     if not overlap:
         return PARAGRAPH
     return max(overlap, key=lambda kind: (overlap[kind], kind == PARAGRAPH))
-
-
-def heading_before(blocks: tuple[Block, ...], position: int) -> Block | None:
-    """The last heading that starts before ``position``: the section label of what stands
-    there, None when nothing before it is a heading."""
-    i = bisect.bisect_right(blocks, position, key=lambda b: b.start)
-    for block in reversed(blocks[:i]):
-        if block.kind == HEADING and block.end <= position:
-            return block
-    return None

@@ -188,12 +188,14 @@ QUOTED_TITLE = re.compile(
     re.IGNORECASE,
 )
 
+# A bill's number names the resolution it is. For: "Does S.Res.459 say anything about human
+# rights or democracy?"
+BILL = re.compile(r"[sh]\.\s?(?:con\.\s?|j\.\s?)?res\.\s?\d+", re.IGNORECASE)
 # A noun that names a document or the meeting it records, as questions and titles write it.
 # For: "Does the Turkmenistan fact sheet mention Afghanistan?", "the 2022 UNGA 77 C5+1 joint
 # statement", "the Senate resolution", "the fourth C5+1 ministerial" (a joint statement's title).
 DOCUMENT_NOUN = re.compile(
-    r"\b(?:documents?|texts?|[SH]\.\s?(?:Con\.\s?|J\.\s?)?Res\.\s?\d+|fact ?sheets?|statements?|"
-    r"declarations?|"
+    rf"\b(?:documents?|texts?|{BILL.pattern}|fact ?sheets?|statements?|declarations?|"
     r"resolutions?|readouts?|remarks|articles?|"
     r"analys[ie]s|op-?eds?|ministerials?|sessions?|meetings?|dialogues?)\b",
     re.IGNORECASE,
@@ -204,9 +206,6 @@ MEETING_NOUNS = frozenset(tokenize("ministerial session meeting dialogue"))
 # How many documents may use a name for it to single a meeting out. For: "At the UNGA 77
 # meeting" (one joint statement is titled so), against "the C5+1 ministerial meeting".
 DISTINCTIVE_USES = 2
-# A bill's number names the resolution it is. For: "Does S.Res.459 say anything about human
-# rights or democracy?"
-BILL = re.compile(r"[sh]\.\s?(?:con\.\s?|j\.\s?)?res\.\s?\d+", re.IGNORECASE)
 
 
 # The words that qualify a document noun, back to a determiner, preposition or verb. For: "the
