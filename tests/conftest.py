@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -59,6 +61,16 @@ BAD_QUESTIONS = (
     "Qozog'iston qanday kelishuvlar imzoladi?",
     "Қозоғистон қандай битимлар имзолади?",
 )
+
+
+def bench_script(name: str) -> ModuleType:
+    """A script of bench/ loaded as the command runs it (bench/ is no package of c5qa)."""
+    path = Path(__file__).resolve().parents[1] / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def shared_path(*parts: str) -> Path:

@@ -5,6 +5,7 @@ from c5qa.app.service import Service
 from c5qa.index.embedding import Embedder
 from c5qa.measure.benchmark import beir_benchmark
 from c5qa.settings import Settings
+from tests.conftest import bench_script
 
 
 def _mini_beir(root: Path) -> Path:
@@ -48,20 +49,10 @@ def test_beir_benchmark_reports_three_retrievers(tmp_path: Path, embedder: Embed
     assert again["dense"] == result["dense"]
 
 
-def _tune_module():
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[1] / "bench" / "tune.py"
-    spec = importlib.util.spec_from_file_location("tune", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_abstention_sweep_keeps_answerable_refusals_within_five_percent() -> None:
     import numpy as np
 
-    tune = _tune_module()
+    tune = bench_script("tune")
     # 20 answerable questions, one of them weakly supported; 3 off-corpus, one of them (forced)
     # refused by an answer type whatever the thresholds.
     off = np.array([False] * 20 + [True] * 3)

@@ -23,6 +23,7 @@ from tests.conftest import (
     NEW_YORK,
     SAMARKAND,
     TURKMENISTAN,
+    bench_script,
 )
 
 # The answer-quality set of #15, written from the corpus alone without sight of the code: its
@@ -252,3 +253,30 @@ def test_the_answer_set_is_scored_per_kind(corpus_service: Service) -> None:
     assert "item_recall" in report["kinds"]["list"]
     assert "verdict_ok" in report["kinds"]["yesno"]
     assert "answers:" in format_report(report)
+
+
+def test_per_question_changes_count_gains_and_losses_by_what_is_better() -> None:
+    """A phrase now in the lead is a gain; an off-corpus question now refused is a gain and
+    an answerable one a loss; a new wrong "yes" is a loss; a rank alone counts for neither."""
+    scores = bench_script("scores")
+    before = {
+        "a:fact": {"kind": "fact", "lead_hit": False, "abstained": False, "rank": 2},
+        "a:off": {"kind": "offcorpus", "abstained": False},
+        "a:fact2": {"kind": "fact", "abstained": False, "item_recall": 0.5},
+        "a:yes": {"kind": "yesno", "wrong_yes": False, "verdict_ok": True},
+        "a:rank": {"kind": "fact", "rank": 3},
+        "a:same": {"kind": "list", "item_recall": 1.0},
+    }
+    after = {
+        "a:fact": {"kind": "fact", "lead_hit": True, "abstained": False, "rank": 1},
+        "a:off": {"kind": "offcorpus", "abstained": True},
+        "a:fact2": {"kind": "fact", "abstained": True, "item_recall": 0.75},
+        "a:yes": {"kind": "yesno", "wrong_yes": True, "verdict_ok": False},
+        "a:rank": {"kind": "fact", "rank": 1},
+        "a:same": {"kind": "list", "item_recall": 1.0},
+    }
+    gained, lost, lines = scores.changes(before, after)
+    # fact and off gained; yes lost; fact2 both (items up, refused); rank neither.
+    assert (gained, lost) == (3, 2)
+    assert len(lines) == 5 and not any(line.startswith("a:same") for line in lines)
+    assert "lead_hit False -> True" in next(line for line in lines if line.startswith("a:fact "))

@@ -1,8 +1,6 @@
-from pathlib import Path
-
 from c5qa.answer.render import markdown
 from c5qa.app.service import Service
-from tests.conftest import TURKMENISTAN
+from tests.conftest import TURKMENISTAN, bench_script
 
 
 def test_follow_up_uses_the_previous_question(corpus_service: Service) -> None:
@@ -89,17 +87,13 @@ def test_every_answer_matches_the_recorded_snapshot(corpus_service: Service) -> 
     through the service): every answer on the nine question sets is the one recorded in
     eval/snapshot.jsonl. A change meant to alter answers records them again, after the diff
     has been read; a refactoring leaves them byte-identical."""
-    import importlib.util
     import json
 
     from c5qa.answer.render import to_json
     from c5qa.ingest.blocks import NOT_CONTENT, kind_at
     from c5qa.measure.evaluation import load_questions
 
-    path = Path(__file__).resolve().parents[1] / "bench" / "answers.py"
-    spec = importlib.util.spec_from_file_location("answers", path)
-    answers = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(answers)
+    answers = bench_script("answers")
     store = corpus_service.store()
     now, shown = [], []
     for p in answers.SETS:
