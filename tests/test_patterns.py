@@ -49,6 +49,8 @@ ROWS = [
         {"focus": "day"},
     ),
     ("LIGHT_VERBS", "took", "takeover", {}),
+    ("ITEM_VERBS", "list listed named", "threats", {}),
+    ("ASKED_ONLY", "took listed", "threats", {}),
     # A question without its question mark is still one; a SciFact claim is not.
     ("IS_QUESTION", "Which officials took part", "Type 2 diabetes takes a toll on the body", {}),
     ("WRITTEN_ACRONYM", "the TIFA focus of 2019", "the C5+1 focus of the year", {}),

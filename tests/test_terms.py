@@ -20,6 +20,9 @@ def test_question_words_are_not_content_terms() -> None:
     assert content_terms("Which cooperative body do they cite?") == ["cooper", "cite"]
     assert content_terms("Which officials took part, and in which city?") == ["part"]
     assert content_terms("What position did they take on sanctions?") == ["sanction"]
+    # Asking for items by name says nothing of which items (#15: the Samarkand threats).
+    assert content_terms("which threats does it list?") == ["threat"]
+    assert "name" in content_terms("Treatment with a protein named FN restores muscles.")
     assert content_terms("Type 2 diabetes takes a toll on the body") == [
         "type",
         "2",

@@ -15,7 +15,7 @@ def content_terms(text: str) -> list[str]:
     if not p.IS_QUESTION.search(text):
         return [t for t in tokenize(text) if t not in p.QUESTION_WORDS]
     text = p.FOCUS.sub(lambda m: m.group(0)[: m.start("focus") - m.start()], text)
-    return [t for t in tokenize(text) if t not in p.QUESTION_WORDS and t not in p.LIGHT_VERBS]
+    return [t for t in tokenize(text) if t not in p.QUESTION_WORDS and t not in p.ASKED_ONLY]
 
 
 def names(question: str) -> list[str]:
