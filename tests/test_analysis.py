@@ -49,6 +49,8 @@ def test_previous_question_reads_strings_and_parts() -> None:
             "number of locomotives",
         ),
         ("When was the resolution adopted?", "date", "date"),
+        # A time of day, not any date: the readout's "today" does not answer it.
+        ("What time did Biden start his remarks?", "date", "time"),
         (
             "What did President Japarov say in his speech at the 2023 summit?",
             "person",
@@ -177,3 +179,38 @@ def test_unknown_names_are_those_the_corpus_never_uses(corpus: Corpus) -> None:
         unknown_names(names("What did Biden say after the Central Asia 5+1 meeting?"), corpus) == []
     )
     assert unknown_names(names("And the Tajik fact sheet?"), corpus) == []
+    # A month dates: "Feb 28 2023" names a statement that writes "February" (#15).
+    assert unknown_names(names("the Astana statement of Feb 28 2023, Sept 2019"), corpus) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "listing"),
+    [
+        ("Which commercial deals did Kazakhstan announce?", True),
+        ("What did the participants do in support of economic objectives? list them", True),
+        ("Is Kazakhstan on the list of partners?", False),
+    ],
+)
+def test_a_question_asking_for_several_things_is_a_listing(question: str, listing: bool) -> None:
+    assert _read(question).listing is listing
+
+
+@pytest.mark.parametrize(
+    ("question", "previous", "quotable"),
+    [
+        ("Who took the photo of the presidents?", "", {"caption"}),
+        ("Where and at what time did Biden deliver his remarks?", "", {"dateline"}),
+        ("When did the Senate adopt the resolution?", "", {"dateline"}),
+        ("Who signed the New York Declaration?", "", {"signature"}),
+        # A follow-up asks for what its previous question did.
+        ("And for Tajikistan?", "Who signed the declaration for Kyrgyzstan?", {"signature"}),
+        ("How was the 2019 meeting numbered?", "", set()),
+    ],
+)
+def test_a_question_may_quote_the_blocks_that_hold_what_it_asks(
+    question: str, previous: str, quotable: set[str]
+) -> None:
+    """A caption, a dateline or a signature block is no statement of the document, but it is
+    what a question about the photo, the date or place, or who signed asks for (#15)."""
+    history = [{"role": "user", "content": previous}, {"role": "assistant", "content": "."}]
+    assert _read(question, history=history if previous else ()).quotable == quotable

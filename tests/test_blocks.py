@@ -127,6 +127,21 @@ def test_a_clause_number_alone_takes_its_clause() -> None:
     assert senate.text[item.start : item.end].endswith("with the United States;")
 
 
+def test_lines_after_a_lead_in_are_a_list_without_bullets_and_wrapped_prose_is_not() -> None:
+    """The Astana statement lists what the participants did one line each, with no bullet
+    (#15); a lead-in followed by a hard-wrapped sentence, or by one line, is no list."""
+    astana = document(ASTANA)
+    assert kind_of(astana, "In support of C5+1 economic objectives, the participants:") == (
+        "paragraph"
+    )
+    for line in ("Emphasized that Central Asia", "Discussed how to mitigate", "Addressed how"):
+        assert kind_of(astana, line) == "list_item", line
+    wrapped = "He said the following:\nThe leaders met in New York and\nSamarkand to sign it.\n"
+    single = "The participants:\nEmphasized the point;\n"
+    for text in (wrapped, single):
+        assert {b.kind for b in B.classify_text(text)} == {"paragraph"}, text
+
+
 def test_signature_blocks_are_signatures_and_sentences_about_presidents_are_not() -> None:
     """A signature block is its own kind, quotable: it answers "Who signed for Kyrgyzstan?"."""
     new_york, readout = document(NEW_YORK), document(READOUT)

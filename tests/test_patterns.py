@@ -50,6 +50,7 @@ ROWS = [
     ),
     ("LIGHT_VERBS", "took", "takeover", {}),
     ("ITEM_VERBS", "list listed named", "threats", {}),
+    ("MONTH_WORDS", "Feb Sept November", "Astana ministerial", {}),
     ("ASKED_ONLY", "took listed", "threats", {}),
     # A question without its question mark is still one; a SciFact claim is not.
     ("IS_QUESTION", "Which officials took part", "Type 2 diabetes takes a toll on the body", {}),
@@ -116,6 +117,19 @@ ROWS = [
         "Who is credited with the Boeing deal?",
         {},
     ),
+    ("SIGNED", "And who signed for Kyrgyzstan?", "Was it a significant step?", {}),
+    (
+        "CLOCK",
+        "2:57 P.M. EDT",
+        "the 2025 summit",
+        {},
+    ),
+    (
+        "PLACE",
+        "Where and at what time did Biden deliver his remarks?",
+        "What did Biden say where the leaders met?",
+        {},
+    ),
     (
         "LIST",
         "Which commercial deals did Kazakhstan announce with US companies?",
@@ -175,7 +189,12 @@ ROWS = [
     ("NUMBER_WORDS", "six", "appears times", {}),
     # A scale makes a figure; a plain number word does not.
     ("SCALE_WORDS", "billion", "six", {}),
-    ("WHEN", "When was the resolution adopted?", "Where was the resolution adopted?", {}),
+    (
+        "WHEN",
+        "At what time did Biden speak?",
+        "Where was the resolution adopted?",
+        {"unit": "time"},
+    ),
     (
         "DATE",
         "The Senate adopted S. Res. 459 on November 4, 2025.",

@@ -5,6 +5,7 @@ import pytest
 from c5qa.answer.plain import ABSTAIN_TEXT
 from c5qa.answer.render import markdown
 from c5qa.app.service import Service
+from c5qa.ingest.blocks import kind_at
 from c5qa.measure.evaluation import load_questions
 from tests.conftest import COMPARE_SETS, EVAL, KAZAKHSTAN, MIXED_SETS
 
@@ -138,6 +139,36 @@ def test_an_answer_quotes_what_the_question_asks_for_or_says_what_is_missing(
     else:
         assert answer.abstained and markdown(answer) == f"{ABSTAIN_TEXT} {refusal}".strip()
         assert any(quoted in p.text for p in answer.passages)
+
+
+def test_a_dateline_answers_when_and_where_and_nothing_else(corpus_service: Service) -> None:
+    """Biden's remarks are dated by their dateline: a question about when opens with its times,
+    one about where with its place too, in the document's order; a question that asks neither
+    never quotes a dateline ("SEPTEMBER 24, 2019" does not say how the meeting was numbered)
+    nor a signature block (#15)."""
+    timed = corpus_service.ask(
+        "What time did Biden start and finish his remarks after the C5+1 meeting at UN "
+        "headquarters?"
+    )
+    assert [c.text for c in timed.citations[:2]] == ["2:57 P.M. EDT", "2:59 P.M. EDT"]
+    placed = corpus_service.ask(
+        "Where and at what time did Biden deliver his remarks after the Central Asia 5+1 meeting?"
+    )
+    assert [c.text for c in placed.citations[:3]] == [
+        "United Nations Headquarters",
+        "New York, New York",
+        "2:57 P.M. EDT",
+    ]
+    store = corpus_service.store()
+    for question in (
+        "How did the 2019 joint statement number the September 22 New York meeting?",
+        "Did President Biden ever visit a Central Asian country, as he hinted he might?",
+    ):
+        kinds = {
+            kind_at(store.documents[c.source].blocks, c.start, c.end)
+            for c in corpus_service.ask(question).citations
+        }
+        assert not kinds & {"dateline", "signature"}, question
 
 
 def test_a_quoted_document_the_corpus_does_not_hold_is_not_answered_from_another(

@@ -90,7 +90,7 @@ def test_every_answer_matches_the_recorded_snapshot(corpus_service: Service) -> 
     import json
 
     from c5qa.answer.render import to_json
-    from c5qa.ingest.blocks import NOT_CONTENT, kind_at
+    from c5qa.ingest.blocks import NOT_CONTENT, QUOTED_WHEN_ASKED, kind_at
     from c5qa.measure.evaluation import load_questions
 
     answers = bench_script("answers")
@@ -100,9 +100,10 @@ def test_every_answer_matches_the_recorded_snapshot(corpus_service: Service) -> 
         for q in load_questions(p):
             answer = corpus_service.ask(q.question, history=q.history)
             now.append(answers.record(to_json(answer), p.stem, q.id))
-            # Only a question about a picture may quote its caption.
-            photo = corpus_service.analyze(q.question).about_photo
-            hidden = NOT_CONTENT - {"caption"} if photo else NOT_CONTENT
+            # Only a question about a picture may quote its caption (a date its dateline, a
+            # signing its signature block).
+            asked = corpus_service.analyze(q.question, q.history).quotable
+            hidden = (NOT_CONTENT | QUOTED_WHEN_ASKED) - asked
             shown += [
                 (q.id, c.text)
                 for c in answer.citations

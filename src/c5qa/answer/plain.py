@@ -5,7 +5,6 @@ says is exactly what the corpus says, or it says plainly that the corpus does no
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import math
 from collections.abc import Collection, Sequence
@@ -19,7 +18,7 @@ from c5qa.answer.lists import list_answer
 from c5qa.answer.summary import summary_answer
 from c5qa.answer.types import Answer, Quote, Section, abstention, label
 from c5qa.index.store import IndexStore
-from c5qa.ingest.blocks import CAPTION, NOT_CONTENT, introduces, kind_at
+from c5qa.ingest.blocks import DATELINE, NOT_CONTENT, QUOTED_WHEN_ASKED, introduces, kind_at
 from c5qa.ingest.tokens import tokenize
 from c5qa.query.analysis import (
     Question,
@@ -31,7 +30,7 @@ from c5qa.query.analysis import (
     uses_name,
 )
 from c5qa.query.expected import DEFINITIVE
-from c5qa.query.patterns import YEAR
+from c5qa.query.patterns import MONTH_WORDS, YEAR
 from c5qa.retrieve.search import Passage, make_passage
 from c5qa.settings import Settings
 
@@ -43,8 +42,6 @@ ABSTAIN_TEXT = (
 
 # A name most passages use ("C5+1": idf below log 2) names nothing in particular.
 COMMON_NAME_IDF = math.log(2)
-# Months name a date, which a document's metadata may give where its text does not.
-MONTHS = frozenset(tokenize(" ".join((*calendar.month_name[1:], *calendar.month_abbr[1:], "Sept"))))
 
 
 @dataclass(frozen=True)
@@ -204,7 +201,9 @@ def _lead(
     """The sentence that gives what the question asks for (a figure, a date, a name, the
     mention asked about), None when it asks for nothing in particular, or the refusal when no
     sentence gives it. The first passage is in scope as a whole: the figure asked for often
-    sits next to the sentence that matches the question best. A question that names a year
+    sits next to the sentence that matches the question best; and a sentence that fits and
+    ranks above one admitted so is admitted too ("The establishment of the C5+1 Secretariat in
+    2022" over the first passage's "since its launch in 2015"). A question that names a year
     wants it from that year: Blinken in 2023 did not sign the 2015 text."""
     wanted = question.wanted if typed else None
     if wanted is not None:
@@ -212,13 +211,13 @@ def _lead(
         fitting = [
             c
             for c in found.candidates
-            if (c.relevance >= floor or c.n == 1)
-            and wanted.fits(c.text, c.passage.title)
+            if wanted.fits(c.text, c.passage.title)
             and (
                 not years or c.passage.date[:4] in years or years.intersection(YEAR.findall(c.text))
             )
         ]
-        if not fitting:
+        admitted = [c.relevance for c in fitting if c.relevance >= floor or c.n == 1]
+        if not admitted:
             return f"{ABSTAIN_TEXT} It gives no {wanted.what}."
         return max(fitting, key=lambda c: c.relevance)
     if question.theme:
@@ -229,22 +228,43 @@ def _lead(
     return None
 
 
-def _order(chosen: list[Candidate], lead: Candidate | None, change: bool) -> list[Candidate]:
+def _dated(
+    question: Question, lead: Candidate, candidates: list[Candidate], store: IndexStore
+) -> list[Candidate]:
+    """The lead, or when it is a line of a dateline, the dateline's lines that give what the
+    question asks, in the document's order: its date and times ("2:57 P.M. EDT … 2:59 P.M.
+    EDT" for when Biden started and finished), and its place when asked where ("United Nations
+    Headquarters / New York, New York")."""
+    blocks = store.documents[lead.passage.source].blocks
+    wanted = question.wanted
+    if wanted is None or kind_at(blocks, lead.start, lead.end) != DATELINE:
+        return [lead]
+    lines = {
+        (c.start, c.end): c
+        for c in candidates
+        if c.passage.source == lead.passage.source
+        and kind_at(blocks, c.start, c.end) == DATELINE
+        and (wanted.fits(c.text, "") or question.where)
+    }
+    return [lines[span] for span in sorted(lines)]
+
+
+def _order(chosen: list[Candidate], opening: list[Candidate], change: bool) -> list[Candidate]:
     """A story over time reads oldest first, source by source. Otherwise, and for a story
     that asks for a figure, date or name, the answer opens with what the question asks for
-    (that figure, date or name, else the most direct sentence); the rest follow grouped by
-    source, in date order when they span several years."""
-    if change and lead is None:
+    (``opening``: that figure, date or name, else the most direct sentence); the rest follow
+    grouped by source, in date order when they span several years."""
+    if change and not opening:
         return sorted(chosen, key=lambda c: (c.passage.date or "9999", c.n, c.start))
-    first = lead if lead is not None else chosen[0]
-    rest = [c for c in chosen if c is not first]
+    first = opening or chosen[:1]
+    rest = [c for c in chosen if c not in first]
     if len({c.passage.date[:4] for c in chosen if c.passage.date}) > 1:
         rest.sort(key=lambda c: (c.passage.date or "9999", c.n, c.start))
     else:
         rest.sort(key=lambda c: (c.n, c.start))
     # The lead's own source continues it before the others.
-    rest.sort(key=lambda c: c.passage.source != first.passage.source)
-    return [first, *rest]
+    rest.sort(key=lambda c: c.passage.source != first[0].passage.source)
+    return [*first, *rest]
 
 
 def _sections(ordered: list[Candidate]) -> tuple[Section, ...]:
@@ -315,7 +335,7 @@ def foreign_names(question: Question, source: str, store: IndexStore) -> list[st
         n
         for n in dict.fromkeys(question.asks.names)
         if n.isalpha()
-        and n not in MONTHS
+        and n not in MONTH_WORDS
         and store.lexical.idf(n) > COMMON_NAME_IDF
         and not uses_name(n, tokens)
     ]
@@ -359,8 +379,9 @@ def compose(
     vector whether to answer at all is judged with (a narrowed follow-up's, with its previous
     question), while ``query`` ranks the sentences."""
     kept = tuple(passages)
-    # Only a question about a picture is answered by its caption.
-    hidden = NOT_CONTENT - {CAPTION} if question.about_photo else NOT_CONTENT
+    # Only a question about a picture is answered by its caption, about a date or place by a
+    # dateline, about who signed by a signature block.
+    hidden = (NOT_CONTENT | QUOTED_WHEN_ASKED) - question.quotable
     found = evidence(ranked_terms(question), query, kept, store, settings, hidden)
     judged = found
     if judge is not None or question.topic != question.asks:
@@ -381,11 +402,12 @@ def compose(
         summed = summary_answer(question, kept, store, settings)
         if summed is not None:
             return summed
+    candidates = found.candidates  # every sentence found, a dateline's lines among them
     found, floor, lead = _leading(question, found, store, settings, typed)
     if isinstance(lead, str):
         return abstention(question.text, lead, kept)
     chosen = _mmr(found.candidates, settings.answer_sentences, floor, settings.answer_diversity)
-    if lead is not None:
-        chosen = [lead, *(c for c in chosen if c is not lead)][: settings.answer_sentences]
-    ordered = _order(chosen, lead, question.change)
+    opening = [] if lead is None else _dated(question, lead, candidates, store)
+    chosen = [*opening, *(c for c in chosen if c not in opening)][: settings.answer_sentences]
+    ordered = _order(chosen, opening, question.change)
     return Answer(question.text, "answered", "", _sections(ordered), kept)

@@ -17,7 +17,7 @@ import numpy as np
 from c5qa.answer.lists import Listing
 from c5qa.answer.types import Answer, Section, label
 from c5qa.index.store import IndexStore
-from c5qa.ingest.blocks import HEADING, NOT_CONTENT, introduces, kind_at
+from c5qa.ingest.blocks import HEADING, NOT_CONTENT, QUOTED_WHEN_ASKED, introduces, kind_at
 from c5qa.query.analysis import Question
 from c5qa.retrieve.search import Passage
 from c5qa.settings import Settings
@@ -34,7 +34,8 @@ PROCEDURE = re.compile(
 
 def _sentences(store: IndexStore, source: str) -> list[tuple[int, int, np.ndarray]]:
     """The document's statements with their vectors, in order, once each: no caption,
-    boilerplate or heading, no lead-in that ends in ":" or "—", no procedure."""
+    boilerplate, dateline, signature or heading, no lead-in that ends in ":" or "—", no
+    procedure."""
     document = store.documents[source]
     seen: set[tuple[int, int]] = set()
     out = []
@@ -43,7 +44,7 @@ def _sentences(store: IndexStore, source: str) -> list[tuple[int, int, np.ndarra
         for (start, end), vector in zip(spans, store.chunk_sentence_vectors(chunk_id), strict=True):
             kind = kind_at(document.blocks, start, end)
             text = document.text[start:end].rstrip()
-            if (start, end) in seen or kind in NOT_CONTENT or kind == HEADING:
+            if (start, end) in seen or kind in NOT_CONTENT | QUOTED_WHEN_ASKED or kind == HEADING:
                 continue
             seen.add((start, end))
             statement = not introduces(text) and len(text.split()) >= 4

@@ -41,6 +41,7 @@ from c5qa.index import segments
 from c5qa.index.embedding import Embedder, resolve_model
 from c5qa.index.lexical import LexicalIndex, chunk_tokens, concat_token_ids
 from c5qa.index.segments import ChunkTable, Entry, RowFile, RowsCorrupt, Segment
+from c5qa.ingest import blocks
 from c5qa.ingest.acronyms import Acronyms
 from c5qa.ingest.chunking import Chunk, chunk_document
 from c5qa.ingest.documents import Document, DocumentError, discover, file_sha256, load_document
@@ -318,6 +319,7 @@ def _expected_settings(settings: Settings, model: str, dim: int) -> dict:
             "size": settings.chunk_size,
             "overlap": settings.chunk_overlap,
             "splitter": "sentencex+lines-1",
+            "blocks": blocks.RULES,
         },
         "lexical": LexicalIndex.SIGNATURE,
     }

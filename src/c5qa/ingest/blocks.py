@@ -32,6 +32,13 @@ SIGNATURE = "signature"
 KINDS = (HEADING, PARAGRAPH, LIST_ITEM, CAPTION, BOILERPLATE, DATELINE, SIGNATURE)
 # Kinds that are never the document's own statements: answers must not quote them as content.
 NOT_CONTENT = frozenset({CAPTION, BOILERPLATE})
+# The version of the rules below: an index built under other rules re-reads its documents,
+# since kinds are stored with them and sentences end where blocks start (``index.store``).
+# 2: lines after a lead-in are a list without bullets (``mark_unmarked_items``).
+RULES = 2
+# Kinds quoted only for a question that asks for what they hold (a photo, a date or place, who
+# signed): "SEPTEMBER 24, 2019" does not answer how the 2019 meeting was numbered.
+QUOTED_WHEN_ASKED = frozenset({CAPTION, DATELINE, SIGNATURE})
 
 
 @dataclass(frozen=True)
@@ -366,6 +373,27 @@ def mark_list_items(lines: list[Line], kinds: list[str], links: set[int]) -> Non
             links.add(i + 1)
 
 
+def mark_unmarked_items(lines: list[Line], kinds: list[str]) -> None:
+    """A lead-in line followed, in its paragraph, by two or more lines that each start a
+    statement (a capital letter) and end one (";" or ".", the last line aside) introduces a
+    list without bullets: the Astana statement's "In support of C5+1 economic objectives, the
+    participants:" and its "Emphasized …;", "Discussed …;" lines. A hard-wrapped sentence
+    (a line that stops mid-sentence) and one line after a lead-in are no list."""
+    for i, line in enumerate(lines):
+        if kinds[i] or not introduces(line.text):
+            continue
+        run = []
+        for j in range(i + 1, len(lines)):
+            if lines[j].paragraph != line.paragraph or kinds[j]:
+                break
+            run.append(j)
+        starts = all(lines[j].text[:1].isupper() or lines[j].text[:1].isdigit() for j in run)
+        ends = all(lines[j].text.endswith((";", ".")) for j in run[:-1])
+        if len(run) >= 2 and starts and ends:
+            for j in run:
+                kinds[j] = LIST_ITEM
+
+
 def mark_signatures(lines: list[Line], kinds: list[str]) -> None:
     """Paragraphs that are signature blocks (see ``is_signature_block``) are signatures."""
     members: dict[int, list[int]] = {}
@@ -506,6 +534,7 @@ def classify_text(text: str, title: str = "") -> tuple[Block, ...]:
     mark_list_items(lines, kinds, links)
     mark_signatures(lines, kinds)
     mark_headings(lines, kinds)
+    mark_unmarked_items(lines, kinds)
     mark_repeats(lines, kinds)
     mark_transcript_datelines(lines, kinds)
     mark_photo_descriptions(lines, kinds)

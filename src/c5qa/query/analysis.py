@@ -10,6 +10,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from c5qa.index.store import IndexStore
+from c5qa.ingest.blocks import CAPTION, DATELINE, SIGNATURE
 from c5qa.ingest.tokens import PUNCTUATION, tokenize
 from c5qa.query import patterns as p
 from c5qa.query.expected import Expected, absence_theme, expected_answer
@@ -76,11 +77,12 @@ def uses_name(name: str, words: Collection[str]) -> bool:
 def unknown_names(names: Sequence[str], corpus: Corpus) -> list[str]:
     """Names that the corpus never uses (``uses_name``): a question about NATO, the Belt and
     Road or a 2024 meeting cannot be answered from documents that never mention them, however
-    close their topic is. A year counts as known when a document is dated in it."""
+    close their topic is. A year counts as known when a document is dated in it, and a month
+    always: "Feb 28 2023" dates a statement that writes "February"."""
     return [
         name
         for name in dict.fromkeys(names)
-        if not (name in corpus.years or uses_name(name, corpus.vocabulary))
+        if not (name in corpus.years or name in p.MONTH_WORDS or uses_name(name, corpus.vocabulary))
     ]
 
 
@@ -216,7 +218,9 @@ class Question:
     wants_headings: bool  # asks for a document's section headings
     summary: bool  # asks what a document says as a whole
     among: bool  # a follow-up that picks among what the previous answer listed
-    about_photo: bool  # asks about a picture, which only its caption describes
+    # The kinds of block that are no statement but hold what it asks for (``quotable_kinds``).
+    quotable: frozenset[str]
+    where: bool  # asks where something took place, which a dateline's place line may say
     truncated: bool  # only its first max_chars were used
     non_latin: bool  # mostly in a script the documents do not use
     # A follow-up answered from the documents of the turn it continues (set by the answerer,
@@ -226,6 +230,19 @@ class Question:
     @property
     def empty(self) -> bool:
         return not any(ch.isalnum() for ch in self.text)
+
+
+def quotable_kinds(text: str) -> frozenset[str]:
+    """The blocks that are no statement of a document but hold what the question asks for: a
+    photo's caption describes the photo, a dateline says when and where ("2:57 P.M. EDT",
+    "United Nations Headquarters"), a signature block who signed. A follow-up ("And for
+    Tajikistan?") asks for what its previous question did."""
+    kinds = {CAPTION} if p.PHOTO.search(text) else set()
+    if p.WHEN.search(text) or p.PLACE.search(text):
+        kinds.add(DATELINE)
+    if p.SIGNED.search(text):
+        kinds.add(SIGNATURE)
+    return frozenset(kinds)
 
 
 def _kind(wanted: Expected | None, theme: str, change: bool) -> str:
@@ -289,7 +306,8 @@ def analyze(
         wants_headings=bool(p.HEADINGS.search(cleaned)),
         summary=bool(p.SUMMARY.search(cleaned)),
         among=bool(history) and bool(p.AMONG.search(cleaned)),
-        about_photo=bool(p.PHOTO.search(cleaned)),
+        quotable=quotable_kinds(cleaned) | quotable_kinds(previous_question(history)),
+        where=bool(p.PLACE.search(cleaned)),
         truncated=len(whole) > max_chars,
         non_latin=mostly_non_latin(cleaned),
     )

@@ -167,4 +167,9 @@ def expected_answer(question: str) -> Expected | None:
         expected = kind(question)
         if expected is not None:
             return expected
-    return Expected("date", _has_date, "date") if p.WHEN.search(question) else None
+    when = p.WHEN.search(question)
+    if when is None:
+        return None
+    if when.group("unit") and when.group("unit").lower() == "time":
+        return Expected("time", lambda s: bool(p.CLOCK.search(s)), "date")
+    return Expected("date", _has_date, "date")

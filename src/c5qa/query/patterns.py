@@ -8,6 +8,7 @@ lives in ``ingest/tokens.py``, since questions and chunks must be tokenised alik
 
 from __future__ import annotations
 
+import calendar
 import re
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
@@ -35,10 +36,11 @@ QUESTION_WORDS = frozenset(
 )
 
 # The kind of answer a which/what asks for, which the documents state rather than name. For:
-# "On what day did the ministers meet?", "In which city…", "Which cooperative body…".
+# "On what day did the ministers meet?", "In which city…", "Which cooperative body…", "What
+# time did Biden start and finish his remarks?" (the dateline says "2:57 P.M. EDT").
 FOCUS = re.compile(
-    r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?P<focus>days?|city|cities|organi[sz]ations?|bod(?:y|ies)|"
-    r"officials?|persons?|names?|positions?|kinds?|types?)\b",
+    r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?P<focus>days?|dates?|times?|months?|years?|city|cities|"
+    r"organi[sz]ations?|bod(?:y|ies)|officials?|persons?|names?|positions?|kinds?|types?)\b",
     re.IGNORECASE,
 )
 # Light verbs. For: "Which officials took part?" ("took" is no topic).
@@ -96,6 +98,11 @@ MONTH = (
     r"(?i:January|February|March|April|May|June|July|August|September|October|November|"
     r"December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
 )
+# Month names and abbreviations as tokens: they date, they name no thing a document must use.
+# For: "the Astana ministerial statement of Feb 28 2023" (the statement writes "February").
+MONTH_WORDS = frozenset(
+    tokenize(" ".join((*calendar.month_name[1:], *calendar.month_abbr[1:], "Sept")))
+)
 # A dated event that stands for its period, which every other period lacks. For: "the 2015
 # Samarkand declaration", "the November 2025 Washington summit", "the April 2021 ministerial".
 DATED_EVENT = re.compile(
@@ -149,14 +156,17 @@ THEME_FILLER = re.compile(r"(?:\s+(?:at all|anywhere|in (?:it|them)))+\s*$|^(?:t
 # A question about a picture, which only its caption answers. For: "Who is credited with the
 # photo of Trump and the Central Asian presidents in the Diplomat article?"
 PHOTO = re.compile(r"\b(?:photo\w*|pictures?|pictured|images?|captions?)\b", re.IGNORECASE)
+# A question about who signed a text, which its signature block answers. For: "Who signed the
+# New York Declaration?", "And who signed for Kyrgyzstan?" (not "a significant step").
+SIGNED = re.compile(r"\b(?:sign(?:ed|s)?|signator(?:y|ies)|signatures?)\b", re.IGNORECASE)
 
 # A question that asks for several things, answered with the items of a list. For: "Which
 # commercial deals did Kazakhstan announce…", "List the commitments the foreign ministers
 # declared", "what are the section headings of the 2023 New York Declaration?", "What actions do
-# the C5+1 countries intend to take".
+# the C5+1 countries intend to take", "what did the participants do …? list them".
 LIST = re.compile(
     r"^\W*(?:(?:can|could) you\s+)?(?:please\s+)?(?:list|enumerate|itemi[sz]e)\b|"
-    r"\blist (?:the|all|every|each)\b|"
+    r"\blist (?:the|all|every|each|them|those|these)\b|"
     r"\b(?:which|what)\s+(?:(?:[\w/-]+)\s+){0,3}?(?:deals|commitments|clauses|actions|areas|"
     r"companies|agencies|institutions|headings|sections|points|steps|projects|initiatives|"
     r"priorities|measures|agreements|understandings|announcements|goals|pillars|topics|items|"
@@ -272,8 +282,18 @@ SCALE_WORDS = frozenset(tokenize("dozen hundred thousand million billion trillio
 
 # --- Dates -----------------------------------------------------------------------------
 
-# For: "When was the resolution adopted?", "On what date…", "Since when…".
-WHEN = re.compile(r"^\W*when\b|\b(?:what|which) (?:date|day|year|month)\b|\bsince when\b", re.I)
+# For: "When was the resolution adopted?", "On what date…", "Since when…", "at what time".
+WHEN = re.compile(
+    r"^\W*when\b|\b(?:what|which) (?P<unit>date|day|year|month|time)\b|\bsince when\b", re.I
+)
+# A time of day, which "at what time" asks for: "today" dates a readout, it does not time it.
+# For: "What time did Biden start and finish his remarks?" ("2:57 P.M. EDT").
+CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
+# A question about where something took place, which a dateline may answer. For: "Where and
+# at what time did Biden deliver his remarks…?", "When and where was the ministerial…?".
+PLACE = re.compile(
+    r"^\W*where\b|\band where\b|\b(?:what|which) (?:city|place|venue|location)\b", re.I
+)
 # A sentence that dates something. For: "When did the Senate adopt S. Res. 459?".
 DATE = re.compile(
     r"\b(?:19|20)\d{2}\b|\b\d{1,2}:\d{2}\b|\b(?:January|February|March|April|May|June|July|"
