@@ -75,6 +75,11 @@ def test_a_reference_names_the_documents_it_describes(
             "channel?",
             "Which body does the of cite as a channel?",
         ),
+        # "5+1" names the remarks titled "5 + 1", and "Sept" their month, "September".
+        (
+            "In his remarks after the Central Asia 5+1 meeting in Sept 2023, what did Biden say?",
+            "In his after the in , what did Biden say?",
+        ),
         # Words of a reference that names nothing in particular stay.
         (
             "What do the joint statements say about water?",

@@ -16,7 +16,7 @@ from c5qa.query import patterns as p
 from c5qa.query.expected import Expected, absence_theme, expected_answer
 from c5qa.query.named import Identity, Naming, identity, named_documents
 from c5qa.query.request import Message, Period
-from c5qa.query.terms import Terms, content_terms, read
+from c5qa.query.terms import Terms, content_terms, read, used
 from c5qa.settings import Settings
 
 
@@ -44,14 +44,6 @@ class Corpus:
     def periods(self) -> list[Period]:
         """One period per year that has dated documents."""
         return [Period(y, y, y) for y in sorted(y for y in self.years if y.isdigit())]
-
-
-def used(term: str, tokens: Collection[str]) -> bool:
-    """Whether a text uses a term; "5+1" counts as used where its parts are ("5 + 1")."""
-    if term in tokens:
-        return True
-    parts = [part for part in term.split("+") if part]
-    return len(parts) > 1 and all(part in tokens for part in parts)
 
 
 # How much longer a name may be than the word a text uses for it: "Uzbekistan" is the

@@ -25,6 +25,7 @@ from pathlib import PurePosixPath
 from c5qa.ingest.documents import Document
 from c5qa.ingest.tokens import tokenize
 from c5qa.query import patterns as p
+from c5qa.query.terms import used
 
 # One name for each kind of document noun. For: "the Diplomat article" (its kind is "analysis").
 NOUN_NAMES = {"factsheet": "fact sheet", "analysis": "article", "analyse": "article"}
@@ -194,11 +195,15 @@ def named_documents(question: str, identities: Iterable[Identity], limit: int) -
 def _unnamed(
     span: str, reference: Reference, sources: tuple[str, ...], every: list[Identity]
 ) -> str:
-    """A reference's words less those that name its documents (their identity's words, the
-    noun, the date): "cite as an" stays of "the 2025 C5+1 cultural heritage statement of
-    intent cite as an", since a reference's complement reaches past its name."""
-    naming = frozenset(tokenize(f"{reference.noun} {month_words(reference.date)}"))
+    """A reference's words less those that name its documents (their identity's words, as
+    parts too: "5+1" where the title says "5 + 1"; the noun; the date): "cite as an" stays of
+    "the 2025 C5+1 cultural heritage statement of intent cite as an", since a reference's
+    complement reaches past its name."""
+    naming = frozenset(tokenize(reference.noun)) | {reference.date[:4]}
     naming |= frozenset().union(*(d.words for d in every if d.source in sources))
-    naming |= {reference.date[:4]}
-    kept = [w for w in span.split() if not (tokenize(w) and set(tokenize(w)) <= naming)]
+    if len(reference.date) >= 7:  # "Sept 2023": any spelling of a month names the date
+        naming |= p.MONTH_WORDS
+    kept = [
+        w for w in span.split() if not (tokenize(w) and all(used(t, naming) for t in tokenize(w)))
+    ]
     return f" {' '.join(kept)} "

@@ -4,10 +4,19 @@ years and the acronyms it writes. Read once per text by ``read``.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from c5qa.ingest.tokens import PUNCTUATION, tokenize
 from c5qa.query import patterns as p
+
+
+def used(term: str, tokens: Collection[str]) -> bool:
+    """Whether a text uses a term; "5+1" counts as used where its parts are ("5 + 1")."""
+    if term in tokens:
+        return True
+    parts = [part for part in term.split("+") if part]
+    return len(parts) > 1 and all(part in tokens for part in parts)
 
 
 def content_terms(text: str) -> list[str]:
