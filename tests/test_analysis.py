@@ -189,6 +189,8 @@ def test_unknown_names_are_those_the_corpus_never_uses(corpus: Corpus) -> None:
         ("Which commercial deals did Kazakhstan announce?", True),
         ("What did the participants do in support of economic objectives? list them", True),
         ("Is Kazakhstan on the list of partners?", False),
+        ("Who signed the New York Declaration?", True),
+        ("Who signed the New York Declaration for Kyrgyzstan?", False),
     ],
 )
 def test_a_question_asking_for_several_things_is_a_listing(question: str, listing: bool) -> None:

@@ -51,6 +51,20 @@ def test_headings_come_from_the_document_structure(corpus_service: Service) -> N
     assert {answer.passages[q.n - 1].source for q in answer.citations} == {NEW_YORK}
 
 
+def test_signatories_come_from_the_signature_block(corpus_service: Service) -> None:
+    """Everyone who signed is the document's signature block, one bullet each (#15); who
+    signed for one party asks for no list."""
+    answer = corpus_service.ask(
+        "Who signed the New York Declaration? I need all six leaders' names."
+    )
+    assert len(_bullets(answer)) == 6 and "Japarov" in _bullets(answer)[1]
+    assert {answer.passages[q.n - 1].source for q in answer.citations} == {NEW_YORK}
+    one = corpus_service.ask(
+        "Who signed the New York Declaration on behalf of the Kyrgyz Republic?"
+    )
+    assert not _bullets(one)
+
+
 def test_a_question_without_a_list_in_its_passages_gets_the_plain_answer(
     corpus_service: Service,
 ) -> None:

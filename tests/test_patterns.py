@@ -119,6 +119,12 @@ ROWS = [
     ),
     ("SIGNED", "And who signed for Kyrgyzstan?", "Was it a significant step?", {}),
     (
+        "SIGNATORIES",
+        "Who signed the New York Declaration? I need all six leaders' names.",
+        "Who signed the New York Declaration on behalf of the Kyrgyz Republic?",
+        {},
+    ),
+    (
         "CLOCK",
         "2:57 P.M. EDT",
         "the 2025 summit",

@@ -188,8 +188,8 @@ def list_answer(
     for source in _anchor_order(question, passages, store):
         document = store.documents[source]
         blocks = _content(document.blocks)
-        if question.wants_headings:
-            items, lead_in = [b for b in blocks if b.kind == HEADING], None
+        if question.structure:  # a document's own list: its headings, its signatories
+            items, lead_in = [b for b in blocks if b.kind == question.structure], None
         else:
             # The documents a question names are what it asks about: their list needs no
             # comparison with the plain answer's sentences.

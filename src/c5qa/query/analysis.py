@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from c5qa.index.store import IndexStore
-from c5qa.ingest.blocks import CAPTION, DATELINE, SIGNATURE
+from c5qa.ingest.blocks import CAPTION, DATELINE, HEADING, SIGNATURE
 from c5qa.ingest.tokens import PUNCTUATION, tokenize
 from c5qa.query import patterns as p
 from c5qa.query.expected import Expected, absence_theme, expected_answer
@@ -207,7 +207,9 @@ class Question:
     # Samarkand declaration commit to?" → "what did it say about Paris?").
     earlier: tuple[str, ...]
     listing: bool  # asks for several things: answered with a list's items
-    wants_headings: bool  # asks for a document's section headings
+    # The kind of block a document lists what it asks for in: its headings (its sections),
+    # its signature block (who signed); "" when the list is in its text.
+    structure: str
     summary: bool  # asks what a document says as a whole
     among: bool  # a follow-up that picks among what the previous answer listed
     # The kinds of block that are no statement but hold what it asks for (``quotable_kinds``).
@@ -235,6 +237,13 @@ def quotable_kinds(text: str) -> frozenset[str]:
     if p.SIGNED.search(text):
         kinds.add(SIGNATURE)
     return frozenset(kinds)
+
+
+def _structure(text: str) -> str:
+    """The kind of block whose blocks are the list the question asks for, or ""."""
+    if p.HEADINGS.search(text):
+        return HEADING
+    return SIGNATURE if p.SIGNATORIES.search(text) else ""
 
 
 def _kind(wanted: Expected | None, theme: str, change: bool) -> str:
@@ -294,8 +303,8 @@ def analyze(
         documents=naming.sources,
         topic=read(naming.rest) if naming.sources else asks,
         earlier=_earlier(previous_question(history), corpus, max_named),
-        listing=bool(p.LIST.search(cleaned)),
-        wants_headings=bool(p.HEADINGS.search(cleaned)),
+        listing=bool(p.LIST.search(cleaned) or p.SIGNATORIES.search(cleaned)),
+        structure=_structure(cleaned),
         summary=bool(p.SUMMARY.search(cleaned)),
         among=bool(history) and bool(p.AMONG.search(cleaned)),
         quotable=quotable_kinds(cleaned) | quotable_kinds(previous_question(history)),
