@@ -37,6 +37,24 @@ def test_when_questions_need_a_date() -> None:
         assert not when.check("The ministers discussed trade and energy.")
 
 
+def test_a_time_of_day_needs_a_clock_time() -> None:
+    """ "At what time" is answered by "2:57 P.M. EDT", not by the readout's "today" (#15)."""
+    clock = expected_answer("What time did Biden start and finish his remarks?")
+    assert clock is not None and clock.what == "time" and clock.check("2:57 P.M. EDT")
+    assert not clock.check("President Biden met with the Presidents today.")
+
+
+def test_who_signed_prefers_a_signature_line_without_requiring_one() -> None:
+    """A signature block's line answers who signed for a party; a statement that tells it in a
+    sentence still may (the 2019 ministerial's ambassador of Turkmenistan), so it is no
+    refusal when no line is found (#15)."""
+    signer = expected_answer("And who signed for Kyrgyzstan?")
+    assert signer is not None and not signer.required
+    assert signer.check("President Sadyr Japarov of the Kyrgyz Republic")
+    assert not signer.check("The presidents signed the declaration in New York.")
+    assert expected_answer("Which deals did Kazakhstan sign?") is None
+
+
 def test_what_a_person_said_needs_their_words() -> None:
     said = expected_answer("What did President Japarov say in his speech at the summit?")
     assert said is not None and said.what == "statement by Japarov"

@@ -118,6 +118,7 @@ ROWS = [
         {},
     ),
     ("SIGNED", "And who signed for Kyrgyzstan?", "Was it a significant step?", {}),
+    ("SIGNER", "And who signed for Kyrgyzstan?", "Which deals did Kazakhstan sign?", {}),
     (
         "SIGNATORIES",
         "Who signed the New York Declaration? I need all six leaders' names.",

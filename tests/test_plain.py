@@ -171,6 +171,25 @@ def test_a_dateline_answers_when_and_where_and_nothing_else(corpus_service: Serv
         assert not kinds & {"dateline", "signature"}, question
 
 
+def test_who_signed_for_a_party_is_that_party_s_signature_line(corpus_service: Service) -> None:
+    """Of the declaration's six signature lines, the one naming the party asked about leads,
+    in a follow-up too (#15); without a signature block, who signed is told in a sentence."""
+    history = [
+        {"role": "user", "content": "Who signed the New York Declaration for Kazakhstan?"},
+        {"role": "assistant", "content": "President Kassym-Jomart Tokayev signed it."},
+    ]
+    for question, earlier in (
+        ("Who signed the New York Declaration on behalf of the Kyrgyz Republic?", ()),
+        ("And who signed for Kyrgyzstan?", history),
+    ):
+        answer = corpus_service.ask(question, history=earlier)
+        assert answer.citations[0].text == "President Sadyr Japarov of the Kyrgyz Republic"
+    ambassador = corpus_service.ask(
+        "Who signed for Turkmenistan at the fourth C5+1 ministerial in New York in 2019?"
+    )
+    assert not ambassador.abstained and "Ambassador of Turkmenistan" in markdown(ambassador)
+
+
 def test_a_quoted_document_the_corpus_does_not_hold_is_not_answered_from_another(
     corpus_service: Service,
 ) -> None:

@@ -195,6 +195,18 @@ def _refusal(question: Question, found: Evidence, settings: Settings, own: float
     return ""
 
 
+def _preferred(question: Question, fitting: list[Candidate], store: IndexStore) -> Candidate | None:
+    """Of the sentences that fit a preference (a signature line for "who signed"), however
+    they rank, the one that names most of the question's names: "President Sadyr Japarov of
+    the Kyrgyz Republic" for who signed for Kyrgyzstan, not the best-ranked line."""
+    names = set(question.asks.names)
+
+    def named(c: Candidate) -> int:
+        return sum(uses_name(n, terms_of(store, c.text)) for n in names)
+
+    return max(fitting, key=lambda c: (named(c), c.relevance), default=None)
+
+
 def _lead(
     question: Question, found: Evidence, floor: float, store: IndexStore, typed: bool
 ) -> Candidate | str | None:
@@ -216,6 +228,8 @@ def _lead(
                 not years or c.passage.date[:4] in years or years.intersection(YEAR.findall(c.text))
             )
         ]
+        if not wanted.required:
+            return _preferred(question, fitting, store)
         admitted = [c.relevance for c in fitting if c.relevance >= floor or c.n == 1]
         if not admitted:
             return f"{ABSTAIN_TEXT} It gives no {wanted.what}."

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from c5qa.ingest.blocks import is_signature_line
 from c5qa.ingest.tokens import PUNCTUATION, tokenize
 from c5qa.query import patterns as p
 from c5qa.query.terms import content_terms
@@ -30,6 +31,10 @@ class Expected:
     # A document whose title holds this token (a person's remarks, a readout of their meeting)
     # gives it in every sentence, whether or not the sentence repeats the name.
     titled: str = ""
+    # Whether only a sentence that fits answers (a refusal says what is missing), or one that
+    # fits is only preferred: who signed for Turkmenistan in 2019 is told in a sentence ("the
+    # Ambassador of Turkmenistan … issue this Joint Declaration"), not a signature block.
+    required: bool = True
 
     def fits(self, sentence: str, title: str) -> bool:
         return bool(self.titled and self.titled in tokenize(title)) or self.check(sentence)
@@ -129,6 +134,14 @@ def _holder(question: str) -> Expected | None:
     return Expected(f"name of the {office}", lambda s: bool(named.search(s)), "person")
 
 
+def _signer(question: str) -> Expected | None:
+    """ "And who signed for Kyrgyzstan?" is answered by its line of a signature block
+    ("President Sadyr Japarov of the Kyrgyz Republic"), where one was found."""
+    if not p.SIGNER.search(question):
+        return None
+    return Expected("signatory", is_signature_line, "person", required=False)
+
+
 def theme_words(theme: str) -> str:
     """A MENTION theme as the lead quotes it."""
     return p.THEME_FILLER.sub("", theme.strip(" ?.!")).strip()
@@ -163,7 +176,7 @@ def _expansion(question: str) -> Expected | None:
 
 def expected_answer(question: str) -> Expected | None:
     """What a sentence must hold to answer the question, or None when the words do not say."""
-    for kind in (_expansion, _quantity, _speaker, _holder):
+    for kind in (_expansion, _quantity, _speaker, _holder, _signer):
         expected = kind(question)
         if expected is not None:
             return expected

@@ -191,6 +191,9 @@ AMONG = re.compile(
 # A question about how a document is divided. For: "what are the section headings of the 2023
 # New York Declaration?" (its headings, not the sentences most like the question).
 HEADINGS = re.compile(r"\b(?:section\s+)?(?:headings?|section titles?)\b", re.IGNORECASE)
+# A question about who signed a text (for a party, or all of them). For: "And who signed for
+# Kyrgyzstan?" (the signature block's line), not "Which deals did Kazakhstan sign?".
+SIGNER = re.compile(r"\bwho\s+(?:\w+\s+){0,2}?signed\b|\bsignator(?:y|ies)\b", re.IGNORECASE)
 # A question for everyone who signed a text, which its signature block lists; not for the one
 # who signed for a party. For: "Who signed the New York Declaration? I need all six leaders'
 # names.", not "Who signed the New York Declaration on behalf of the Kyrgyz Republic?".
