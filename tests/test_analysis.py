@@ -9,6 +9,7 @@ from c5qa.query.analysis import (
     Corpus,
     Question,
     analyze,
+    numbered,
     previous_question,
     unknown_names,
     uses_name,
@@ -181,6 +182,22 @@ def test_unknown_names_are_those_the_corpus_never_uses(corpus: Corpus) -> None:
     assert unknown_names(names("And the Tajik fact sheet?"), corpus) == []
     # A month dates: "Feb 28 2023" names a statement that writes "February" (#15).
     assert unknown_names(names("the Astana statement of Feb 28 2023, Sept 2019"), corpus) == []
+
+
+def test_a_numbered_event_no_document_numbers_so_is_unknown(corpus: Corpus) -> None:
+    """The documents number the fourth ministerial and the first summit, not a third
+    ministerial (#15); an ordinal counts the event it stands before, not an anniversary."""
+    assert numbered("the first C5+1 ministerial meeting, the tenth-anniversary summit") == [
+        frozenset({"first ministeri", "first meet"})
+    ]
+    asked = _read("Where was the third C5+1 ministerial held and what did it agree?", corpus)
+    assert asked.unknown == asked.unused == ("third C5+1 ministerial",)
+    for known in (
+        "What did the fourth C5+1 ministerial agree?",
+        "Who hosted the first C5+1 presidential summit?",
+        "How did the 2025 tenth-anniversary summit go?",
+    ):
+        assert _read(known, corpus).unknown == (), known
 
 
 @pytest.mark.parametrize(

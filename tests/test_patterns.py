@@ -51,6 +51,9 @@ ROWS = [
     ("LIGHT_VERBS", "took", "takeover", {}),
     ("ITEM_VERBS", "list listed named", "threats", {}),
     ("MONTH_WORDS", "Feb Sept November", "Astana ministerial", {}),
+    ("ORDINAL_WORDS", "third fourth", "C5+1 ministerial", {}),
+    ("EVENT_WORDS", "ministerial summit", "third Samarkand", {}),
+    ("ORDINAL_OTHERS", "anniversary", "tenth summit", {}),
     ("ASKED_ONLY", "took listed", "threats", {}),
     # A question without its question mark is still one; a SciFact claim is not.
     ("IS_QUESTION", "Which officials took part", "Type 2 diabetes takes a toll on the body", {}),

@@ -6,6 +6,7 @@ question's words, so a rule about questions has one home (this module and ``patt
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ class Corpus:
     years: frozenset[str]  # first four characters of every document's date ("" if undated)
     titles: tuple[frozenset[str], ...]
     identities: tuple[Identity, ...] = ()
+    events: frozenset[str] = frozenset()  # the numbered events its documents name (``numbered``)
 
     @classmethod
     def of(cls, store: IndexStore) -> Corpus:
@@ -39,6 +41,7 @@ class Corpus:
             frozenset(d.date[:4] for d in documents),
             tuple(frozenset(tokenize(d.title)) for d in documents),
             tuple(identity(d) for d in documents),
+            frozenset().union(*(e for d in documents for e in numbered(f"{d.title} {d.text}"))),
         )
 
     def periods(self) -> list[Period]:
@@ -64,6 +67,44 @@ def uses_name(name: str, words: Collection[str]) -> bool:
         or (len(w) >= 5 and name.startswith(w) and len(name) - len(w) <= NAME_SUFFIX)
         for w in words
     )
+
+
+# How many words may stand between an ordinal and the event it numbers: "first-ever C5+1
+# Presidential Summit", "fourth Ministerial and sixth ministerial-level meeting".
+EVENT_WINDOW = 4
+
+
+def numbered(text: str) -> list[frozenset[str]]:
+    """The numbered events a text names, one set per ordinal that numbers any: each event
+    word within ``EVENT_WINDOW`` words after it and before what else it may number, as
+    "ordinal event" ("fourth ministerial"; "first ministerial" and "first meeting" for "first
+    C5+1 ministerial meeting")."""
+    words = tokenize(text)
+    found = []
+    for i, word in enumerate(words):
+        if word not in p.ORDINAL_WORDS:
+            continue
+        after = words[i + 1 : i + 1 + EVENT_WINDOW]
+        # "tenth-anniversary summit": the ordinal numbers the anniversary, not the summit.
+        other = next((j for j, w in enumerate(after) if w in p.ORDINAL_OTHERS), len(after))
+        events = frozenset(f"{word} {w}" for w in after[:other] if w in p.EVENT_WORDS)
+        if events:
+            found.append(events)
+    return found
+
+
+def unknown_events(question: str, corpus: Corpus) -> list[str]:
+    """The numbered events a question names that no document numbers so, as it writes them:
+    "third C5+1 ministerial", where the documents record the fourth."""
+    unknown = [min(events).split() for events in numbered(question) if not events & corpus.events]
+    written = (
+        re.search(rf"\b{ordinal}\b(?:\W+\S+?){{0,{EVENT_WINDOW}}}?\W+{event}\w*", question, re.I)
+        for ordinal, event in unknown
+    )
+    return [
+        match.group(0) if match else " ".join(pair)
+        for match, pair in zip(written, unknown, strict=True)
+    ]
 
 
 def unknown_names(names: Sequence[str], corpus: Corpus) -> list[str]:
@@ -198,7 +239,9 @@ class Question:
     periods: tuple[Period, ...]  # answered side by side over these, or () for a plain answer
     within: Terms  # searched within each period: without years, dated events, words of change
     previous: str  # the earlier question a follow-up continues, or ""
-    unknown: tuple[str, ...]  # its names that the corpus never uses (as tokens)
+    # Its names that the corpus never uses (as tokens), and the numbered events no document
+    # numbers so (as written: "third C5+1 ministerial").
+    unknown: tuple[str, ...]
     unused: tuple[str, ...]  # the same, as the question writes them
     unheld: str  # the quoted title of a document the corpus does not hold
     documents: tuple[str, ...]  # the sources it names ("the Turkmenistan fact sheet")
@@ -285,6 +328,7 @@ def analyze(
     wanted = expected_answer(cleaned)
     change = about_change(cleaned)
     unknown = unknown_names(asks.names, corpus) if corpus else []
+    events = unknown_events(cleaned, corpus) if corpus else []
     naming = documents_named(cleaned, theme, corpus, max_named)
     return Question(
         text=cleaned,
@@ -297,8 +341,8 @@ def analyze(
         periods=tuple(side_by_side(cleaned, corpus)) if corpus else (),
         within=read(period_free(cleaned)),
         previous=previous_question(history),
-        unknown=tuple(unknown),
-        unused=tuple(unused_names(cleaned, unknown)),
+        unknown=(*unknown, *events),
+        unused=(*unused_names(cleaned, unknown), *events),
         unheld=unheld_document(cleaned, corpus) if corpus else "",
         documents=naming.sources,
         topic=read(naming.rest) if naming.sources else asks,

@@ -249,6 +249,17 @@ REFERENCE_AFTER = re.compile(
     r"\s*(?:\([^()]{1,80}\)|[A-Z][\w.+-]*\d[\w.]*|(?:of|on|during|at|in)\s+(?:the\s+)?"
     r"(?:[\w.’'+-]+\s*){1,4})"
 )
+# Ordinals that number an event, and the events they number: "the third C5+1 ministerial" is
+# one meeting, which the corpus holds only if a document numbers one so. For: "Where was the
+# third C5+1 ministerial held?" (the documents number the fourth, not the third).
+ORDINAL_WORDS = frozenset(
+    tokenize("first second third fourth fifth sixth seventh eighth ninth tenth")
+)
+# The events an ordinal numbers. For: "the fourth C5+1 ministerial", "the first summit".
+EVENT_WORDS = frozenset(tokenize("ministerial summit meeting session dialogue"))
+# What an ordinal numbers when it comes before the event. For: "How did the 2025
+# tenth-anniversary summit go?" (no tenth summit).
+ORDINAL_OTHERS = frozenset(tokenize("anniversary year time day round phase step"))
 # A month and year as questions write them. For: "the roundtable in Tashkent in July 2021".
 MONTH_YEAR = re.compile(rf"\b({MONTH})\s+((?:19|20)\d{{2}})\b")
 
