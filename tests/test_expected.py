@@ -18,11 +18,23 @@ def test_quantity_questions_need_the_figure_they_ask_for() -> None:
     assert uranium is not None and uranium.what == "figure for uranium"
     assert uranium.check("5,000 tonnes of uranium")
     assert not uranium.check("minerals deals worth $1.1 billion")
-    value = expected_answer("What was the total dollar value of the deals?")
+    value = expected_answer("What was the dollar value of the deals?")
     assert value is not None and value.what == "figure" and value.check("deals worth $3.7 billion")
     worth = expected_answer("How much is that contract worth?")
     assert worth is not None and worth.what == "figure"
     assert worth.check("A $200 million contract") and not worth.check("a contract")
+
+
+def test_a_total_needs_a_figure_stated_as_a_total() -> None:
+    """One deal's value, or "deals worth billions", is no total of all the deals (#15); a
+    name with a digit ("C5+1") is no figure."""
+    total = expected_answer("What was the total dollar value of all the deals?")
+    assert total is not None and total.what == "total figure"
+    assert total.check("deals worth a combined $17 billion in total")
+    assert not total.check("The procurement of $7 billion in Boeing 787-9 aircraft")
+    figure = expected_answer("What was the dollar value of the Boeing deal?")
+    assert figure is not None and figure.what == "figure"
+    assert not figure.check("The focus of the C5+1 has narrowed to the economic realm")
 
 
 def test_when_questions_need_a_date() -> None:

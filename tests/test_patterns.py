@@ -121,6 +121,12 @@ ROWS = [
         {},
     ),
     ("SIGNED", "And who signed for Kyrgyzstan?", "Was it a significant step?", {}),
+    (
+        "TOTAL",
+        "What was the total dollar value of all the deals?",
+        "What was the dollar value of the Boeing deal?",
+        {},
+    ),
     ("SIGNER", "And who signed for Kyrgyzstan?", "Which deals did Kazakhstan sign?", {}),
     (
         "SIGNATORIES",

@@ -55,13 +55,19 @@ def _counts(head: str) -> Callable[[str], bool]:
 
 
 def _any_figure(sentence: str) -> bool:
-    return any(any(ch.isdigit() for ch in t) or t in p.SCALE_WORDS for t in tokenize(sentence))
+    """A number ("$200", "4.2", "2025") or a scale ("billions"); "C5+1" is a name."""
+    return any(t[:1].isdigit() or t in p.SCALE_WORDS for t in tokenize(sentence))
+
+
+def _total(sentence: str) -> bool:
+    """A figure stated as a total: "deals worth a combined $X", "$X in total"."""
+    return _any_figure(sentence) and bool(p.TOTAL.search(sentence))
 
 
 def _quantity(question: str) -> Expected | None:
     """A question about a quantity wants its figure. "How many locomotives …" wants a number
     counting locomotives ("300 locomotives"), not any figure near the word ("locomotives …
-    valued at $4.2 billion"); "how much" wants a figure."""
+    valued at $4.2 billion"); "how much" wants a figure, and a total a figure stated as one."""
     many = p.HOW_MANY.search(question)
     if many:
         for word in many.group("rest").split():
@@ -70,6 +76,8 @@ def _quantity(question: str) -> Expected | None:
             if heads and word[:1].islower() and not any(ch.isdigit() for ch in word):
                 return Expected(f"number of {bare}", _counts(heads[0]), "number")
         return None
+    if p.TOTAL.search(question) and (p.HOW_MUCH.search(question) or p.VALUE.search(question)):
+        return Expected("total figure", _total, "number")
     much = p.HOW_MUCH.search(question)
     if much:
         after = much.group("next") or ""

@@ -280,6 +280,12 @@ HOW_MANY = re.compile(r"\bhow many\s+(?P<rest>[^?.!]*)", re.IGNORECASE)
 # "how much uranium" names what is measured; "how much is …", "how much did …" do not. For:
 # "How much uranium will Kazakhstan sell?", "How much is the Leidos contract worth?".
 HOW_MUCH = re.compile(r"\bhow much\b(?:\s+(?P<next>[a-z][\w-]*))?", re.IGNORECASE)
+# A figure that adds up several, which only a sentence that states a total gives (one deal's
+# value is no total). For: "What was the total dollar value of all the deals announced at the
+# 2025 C5+1 summit?", not "What was the dollar value of the Boeing deal?".
+TOTAL = re.compile(
+    r"\b(?:total|combined|overall|altogether|aggregate|cumulative|in all|in sum)\b", re.I
+)
 # "how much" in other words. For: "What was the total dollar value of the deals?".
 VALUE = re.compile(
     r"\bwhat (?:is|was|were|are|will be) the (?:total |combined |overall )?(?:dollar )?"
