@@ -52,6 +52,7 @@ eval: index
 	$(VENV)/bin/c5qa eval eval/heldout6.jsonl --modes hybrid
 	$(VENV)/bin/c5qa eval eval/heldout7.jsonl --modes hybrid
 	$(VENV)/bin/c5qa eval eval/heldout8.jsonl --modes hybrid
+	$(VENV)/bin/c5qa eval eval/heldout9.jsonl --modes hybrid
 	$(VENV)/bin/c5qa eval eval/answers.jsonl --modes hybrid
 
 bench: index

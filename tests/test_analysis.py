@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from c5qa.app.service import Service
@@ -9,8 +11,10 @@ from c5qa.query.analysis import (
     Corpus,
     Question,
     analyze,
+    context_terms,
     numbered,
     previous_question,
+    ranked_terms,
     unknown_names,
     uses_name,
 )
@@ -182,6 +186,18 @@ def test_unknown_names_are_those_the_corpus_never_uses(corpus: Corpus) -> None:
     assert unknown_names(names("And the Tajik fact sheet?"), corpus) == []
     # A month dates: "Feb 28 2023" names a statement that writes "February" (#15).
     assert unknown_names(names("the Astana statement of Feb 28 2023, Sept 2019"), corpus) == []
+
+
+def test_a_narrowed_follow_up_is_ranked_by_its_words_and_weighed_by_the_previous() -> None:
+    history = [
+        {"role": "user", "content": "Who led the US delegation to Tashkent?"},
+        {"role": "assistant", "content": "Dr. Sherwood-Randall."},
+    ]
+    asked = _read("Who joined her on the trip?", history=history)
+    narrowed = dataclasses.replace(asked, narrowed=True)
+    assert ranked_terms(narrowed) == ("join", "trip")
+    assert context_terms(narrowed) == ("led", "us", "deleg", "tashkent")
+    assert context_terms(asked) == ()
 
 
 def test_a_numbered_event_no_document_numbers_so_is_unknown(corpus: Corpus) -> None:

@@ -86,3 +86,12 @@ def test_a_narrowed_follow_up_leads_with_what_it_asks(corpus_service: Service) -
     )
     answer = corpus_service.ask("Which point covers critical minerals?", history=history)
     assert "Critical Minerals Dialogue (point 12)" in answer.citations[0].text
+
+
+def test_a_follow_up_asks_for_something_new_about_the_same_thing(corpus_service: Service) -> None:
+    """The previous question's words say what is talked about, at a share of their weight
+    (``context_term_weight``): "Who joined her on the trip?" opens with who joined
+    Sherwood-Randall, not again with the sentence that said she led the delegation (#15)."""
+    history = _turn("Who led the US delegation to Tashkent in July 2021?")
+    answer = corpus_service.ask("Who joined her on the trip?", history=history)
+    assert answer.citations[0].text.startswith("She was joined by")

@@ -255,6 +255,15 @@ def test_the_answer_set_is_scored_per_kind(corpus_service: Service) -> None:
     assert "answers:" in format_report(report)
 
 
+def test_a_set_of_follow_ups_alone_shows_its_lead_scores() -> None:
+    """eval/heldout9.jsonl holds follow-ups only: their lead scores are shown too."""
+    row = {"questions": 24, "recall@1": 0.5, "lead_hit": 0.625}
+    report = {"k": 5, "kinds": {"followup": row, "all": row}}
+    assert "answers:" in format_report(report) and "0.625" in format_report(report)
+    retrieval = {"questions": 3, "recall@1": 0.5}
+    assert "answers:" not in format_report({"k": 5, "kinds": {"fact": retrieval}})
+
+
 def test_per_question_changes_count_gains_and_losses_by_what_is_better() -> None:
     """A phrase now in the lead is a gain; an off-corpus question now refused is a gain and
     an answerable one a loss; a new wrong "yes" is a loss; a rank alone counts for neither."""

@@ -71,6 +71,14 @@ class Settings:
     term_boost: float = 0.3
     fragment_penalty: float = 0.3
     answer_diversity: float = 0.3
+    # A follow-up narrowed to the documents of the turn it continues ranks their sentences by
+    # its own terms and by its previous question's at this share of their idf (query.analysis.
+    # context_terms): at 1.0 the sentence that answered the previous question led again ("Who
+    # joined her on the trip?" → who led the delegation); at 0 a pronoun lost its referent
+    # ("Is there a condition on that?"). Chosen on the 29 follow-ups of eval/answers.jsonl and
+    # eval/questions.jsonl (python bench/scores.py diff against 1.0): 0.05 gains 5 and loses 3,
+    # 0.1 5/2, 0.15 and 0.2 5/1, 0.25 3/1, 0.35 2/1; eval/heldout9.jsonl checks it after.
+    context_term_weight: float = 0.2
     # --- Questions about change (side by side) -----------------------------------------------
     # A period addresses a theme when its passages cover presence_coverage of the theme's
     # terms (a period's text rarely uses a question's framing), or when the theme's rarer

@@ -22,6 +22,7 @@ from c5qa.ingest.blocks import DATELINE, NOT_CONTENT, QUOTED_WHEN_ASKED, introdu
 from c5qa.ingest.tokens import tokenize
 from c5qa.query.analysis import (
     Question,
+    context_terms,
     judged_terms,
     mention_answered,
     ranked_terms,
@@ -151,9 +152,13 @@ def evidence(
     store: IndexStore,
     settings: Settings,
     hidden: frozenset[str] = NOT_CONTENT,
+    context: Sequence[str] = (),
 ) -> Evidence:
-    """``hidden``: the kinds of block whose sentences are not quoted (captions, boilerplate)."""
-    weights = {t: store.lexical.idf(t) for t in set(terms)}
+    """``hidden``: the kinds of block whose sentences are not quoted (captions, boilerplate);
+    ``context``: terms that count at ``context_term_weight`` of their idf (``context_terms``)."""
+    share = settings.context_term_weight
+    weights = {t: share * store.lexical.idf(t) for t in set(context)}
+    weights.update({t: store.lexical.idf(t) for t in set(terms)})
     candidates = _candidates(store, query, weights, passages, settings, hidden)
     support = max((c.similarity for c in candidates), default=0.0)
     return Evidence(support, coverage(weights, passages, store), candidates)
@@ -396,7 +401,8 @@ def compose(
     # Only a question about a picture is answered by its caption, about a date or place by a
     # dateline, about who signed by a signature block.
     hidden = (NOT_CONTENT | QUOTED_WHEN_ASKED) - question.quotable
-    found = evidence(ranked_terms(question), query, kept, store, settings, hidden)
+    ranked = ranked_terms(question)
+    found = evidence(ranked, query, kept, store, settings, hidden, context_terms(question))
     judged = found
     if judge is not None or question.topic != question.asks:
         # Whether to answer is judged with another vector or other terms than the ranking.

@@ -211,8 +211,8 @@ def _table(report: dict, columns: list[str]) -> list[str]:
 
 
 def format_report(report: dict) -> str:
-    """The retrieval table, then (for a set with list, yes/no or summary questions) the
-    answer table."""
+    """The retrieval table, then (for a set with any answer score: a lead, list items, a
+    verdict) the answer table."""
     k = report["k"]
     lines = _table(
         report,
@@ -227,7 +227,7 @@ def format_report(report: dict) -> str:
         ],
     )
     kinds = report["kinds"]
-    if any(key in kinds for key in ("list", "yesno", "summary")):
+    if any(key in row for row in kinds.values() for key in ANSWER_COLUMNS):
         lines += ["", "answers:", *_table(report, list(ANSWER_COLUMNS))]
     misses = kinds.get("all", {}).get("misses", [])
     if misses:

@@ -377,6 +377,12 @@ def ranked_terms(question: Question) -> tuple[str, ...]:
     """The terms sentences are ranked by: what the question asks of the documents it names,
     not the words naming them, which their every sentence may repeat (whether the passages
     answer at all is still judged with every word: ``judged_terms``)."""
-    if question.narrowed:
-        return (*question.topic.terms, *read(question.previous).terms)
     return question.topic.terms
+
+
+def context_terms(question: Question) -> tuple[str, ...]:
+    """The terms that rank a narrowed follow-up's sentences at a share of their weight
+    (``Settings.context_term_weight``): its previous question's, which say what is talked
+    about, while the follow-up's own say what is asked ("Who joined her on the trip?" is not
+    "Who led the US delegation to Tashkent?", whose answer would lead again)."""
+    return read(question.previous).terms if question.narrowed else ()
