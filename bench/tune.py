@@ -5,6 +5,7 @@
     python bench/tune.py abstention --questions eval/questions.jsonl eval/heldout.jsonl  # pooled
     python bench/tune.py presence --questions eval/heldout6.jsonl eval/heldout8.jsonl
         # questions answered side by side: how the periods judged present score
+    python bench/tune.py counterpart  # a diff's counterpart score on eval/pairs.jsonl
 
 Uses the index in the configured index_dir (run `c5qa index` first).
 """
@@ -180,12 +181,85 @@ def presence(sets: dict[str, list], base) -> None:
         print(line)
 
 
+def best_point(scores: np.ndarray, same: np.ndarray) -> tuple[float, float, float, float]:
+    """(threshold, precision, recall, F1) of "score >= threshold means the same commitment"
+    at the threshold with the best F1 (the lowest such threshold on a tie)."""
+    best = (float("inf"), 0.0, 0.0, 0.0)
+    for bar in np.unique(scores):
+        said = scores >= bar
+        hits = int((said & same).sum())
+        precision = hits / int(said.sum()) if said.any() else 0.0
+        recall = hits / int(same.sum()) if same.any() else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
+        if f1 > best[3]:
+            best = (float(bar), precision, recall, f1)
+    return best
+
+
+def _at(scores: np.ndarray, same: np.ndarray, bar: float) -> tuple[float, float]:
+    said = scores >= bar
+    hits = int((said & same).sum())
+    return hits / max(int(said.sum()), 1), hits / max(int(same.sum()), 1)
+
+
+def counterpart(base, path: Path = Path("eval/pairs.jsonl")) -> None:
+    """For each lexical weight, the threshold with the best F1 on all pairs; its precision and
+    recall when chosen on one half of the pairs and measured on the other (both ways); and the
+    false "same" calls by label, with the diff's own scoring (``answer.diff.match_scores``)."""
+    import json
+
+    from c5qa.answer.diff import Statement, match_scores
+    from c5qa.ingest.tokens import tokenize
+
+    pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    embedder = Service(base).embedder
+    sides = []
+    for key in ("a", "b"):
+        vectors = embedder.encode([p[key] for p in pairs])
+        sides.append(
+            [
+                Statement(p[f"{key}_source"], 0, 0, v, frozenset(tokenize(p[key])))
+                for p, v in zip(pairs, vectors, strict=True)
+            ]
+        )
+    same = np.array([p["label"] == "same" for p in pairs])
+    labels = np.array([p["label"] for p in pairs])
+    half = np.arange(len(pairs)) % 2 == 0
+    print(
+        f"{len(pairs)} pairs: "
+        + ", ".join(f"{k} {int((labels == k).sum())}" for k in ("same", "related", "unrelated"))
+    )
+    print(
+        f"{'weight':>6} {'thresh':>7} {'P':>6} {'R':>6} {'F1':>6}   cross-fitted P / R"
+        "   false same: related, unrelated"
+    )
+    for weight in (0.0, 0.15, 0.3, 0.5, 0.75):
+        values = np.array(
+            [float(match_scores([a], [b], weight)[0, 0]) for a, b in zip(*sides, strict=True)]
+        )
+        bar, precision, recall, f1 = best_point(values, same)
+        fitted = []
+        for fit in (half, ~half):
+            chosen = best_point(values[fit], same[fit])[0]
+            fitted.append(_at(values[~fit], same[~fit], chosen))
+        said = values >= bar
+        wrong = [int((said & (labels == kind)).sum()) for kind in ("related", "unrelated")]
+        print(
+            f"{weight:>6.2f} {bar:>7.3f} {precision:>6.3f} {recall:>6.3f} {f1:>6.3f}   "
+            f"{np.mean([f[0] for f in fitted]):.3f} / {np.mean([f[1] for f in fitted]):.3f}"
+            f"   {wrong[0]}, {wrong[1]}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["fusion", "abstention", "presence"])
+    parser.add_argument("what", choices=["fusion", "abstention", "presence", "counterpart"])
     parser.add_argument("--questions", type=Path, nargs="+", default=[Path("eval/questions.jsonl")])
     args = parser.parse_args()
     sets = {path.stem: load_questions(path) for path in args.questions}
+    if args.what == "counterpart":
+        counterpart(load_settings())
+        return
     if args.what == "fusion":
         fusion([q for questions in sets.values() for q in questions], load_settings())
     elif args.what == "presence":

@@ -1,6 +1,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from c5qa.app.service import Service
 from c5qa.index.embedding import Embedder
 from c5qa.measure.benchmark import beir_benchmark
@@ -47,6 +49,18 @@ def test_beir_benchmark_reports_three_retrievers(tmp_path: Path, embedder: Embed
     assert len(list(cache.glob("*.npy"))) == 1
     again = beir_benchmark(path, service, cache)  # served from the cache
     assert again["dense"] == result["dense"]
+
+
+def test_the_counterpart_threshold_is_the_one_with_the_best_f1() -> None:
+    import numpy as np
+
+    tune = bench_script("tune")
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    same = np.array([True, True, False, True, False, False])
+    bar, precision, recall, f1 = tune.best_point(scores, same)
+    # At 0.6: 3 of 4 called same are, and all 3 same pairs are called: F1 6/7.
+    assert bar == 0.6 and precision == 0.75 and recall == 1.0
+    assert f1 == pytest.approx(6 / 7)
 
 
 def test_abstention_sweep_keeps_answerable_refusals_within_five_percent() -> None:

@@ -150,6 +150,19 @@ def test_ask_human_output_and_index_text(
     assert code == 0 and "17 documents" in out and "unchanged 17" in out
 
 
+def test_diff_prints_the_lead_and_json_with_its_classes(
+    capsys: pytest.CaptureFixture, corpus_service: Service
+) -> None:
+    code, out, _ = _cli(capsys, corpus_service, "diff", "2015", "2023")
+    assert code == 0 and out.startswith("Compared with 2015, 2023 continues") and "[1]" in out
+    code, out, _ = _cli(capsys, corpus_service, "diff", "2015", "2023", "--json")
+    shape = json.loads(out)
+    assert code == 0 and (shape["a"], shape["b"]) == ("2015", "2023")
+    assert shape["continued"] and shape["passages"]
+    code, _, err = _cli(capsys, corpus_service, "diff", "2016", "2023")
+    assert code == 2 and "no document of the corpus is dated 2016" in err
+
+
 def test_clear_errors_exit_2(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     code = main(["ask", "--index", str(tmp_path / "none"), "anything"])
     assert code == 2 and "c5qa index" in capsys.readouterr().err

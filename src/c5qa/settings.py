@@ -80,6 +80,23 @@ class Settings:
     # 0.1 5/2, 0.15 and 0.2 5/1, 0.25 3/1, 0.35 2/1; eval/heldout9.jsonl checks it after.
     context_term_weight: float = 0.2
     # --- Questions about change (side by side) -----------------------------------------------
+    # A diff (answer/diff.py): b restates a when cosine + counterpart_lexical_weight x their
+    # terms' Jaccard overlap reaches counterpart_threshold. Chosen on the 193 labelled pairs of
+    # eval/pairs.jsonl (65 same commitment, 62 related, 66 unrelated; `python bench/tune.py
+    # counterpart`): weight 0.5 at 0.537 has the best F1, 0.832 (P 0.792, R 0.877; chosen on
+    # one half and measured on the other, P 0.822, R 0.702); weights 0, 0.15, 0.3, 0.75 reach
+    # F1 0.800-0.829. The false "same" calls are related pairs (15), never unrelated ones.
+    # A margin over each statement's nearest neighbours (Artetxe & Schwenk, 2019), meant to
+    # stop a generic line from being everyone's counterpart, scored worse on these pairs (F1
+    # 0.71-0.75 for k 2, 4, 8), as did requiring the best match both ways (F1 0.80 at best).
+    counterpart_threshold: float = 0.54
+    counterpart_lexical_weight: float = 0.5
+    # A diff's statement belongs to the nearest default theme at this cosine, else to "other"
+    # (a label, not a judgement: a statement below it is still aligned).
+    topic_floor: float = 0.25
+    # Topics shown per class (continued, dropped, new), and commentary sentences.
+    diff_topics: int = 6
+    diff_commentary: int = 3
     # A period addresses a theme when its passages cover presence_coverage of the theme's
     # terms (a period's text rarely uses a question's framing), or when the theme's rarer
     # names hold named_share of one passage ("Afghanistan's place in the agenda").

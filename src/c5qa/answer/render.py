@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Callable
 
+from c5qa.answer.diff import CLASSES, Compared
 from c5qa.answer.types import Answer, Quote, Section
 from c5qa.retrieve.search import Passage
 
@@ -197,4 +198,22 @@ def to_json(answer: Answer) -> dict:
         "lead": answer.lead,
         "sections": [_section_json(s) for s in answer.sections],
         "notes": list(answer.notes),
+    }
+
+
+def diff_json(compared: Compared) -> dict:
+    """``diff --json``: each class's topics with the passage numbers quoted on each side, the
+    commentary's, and the passages in the ``ask`` contract (plus the answer as markdown)."""
+    classes: dict[str, list[dict]] = {name: [] for name in CLASSES}
+    for name, topic, a, b in compared.topics:
+        classes[name].append({"topic": topic, "a": list(a), "b": list(b)})
+    answer = compared.answer
+    return {
+        "a": compared.a,
+        "b": compared.b,
+        **classes,
+        "commentary": list(compared.commentary),
+        "lead": answer.lead,
+        "answer": markdown(answer),
+        "passages": [passage_json(p, n) for n, p in enumerate(answer.passages, start=1)],
     }

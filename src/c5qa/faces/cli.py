@@ -226,6 +226,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from c5qa.answer.render import diff_json
+
+    compared = Service(_settings(args)).diff(args.a, args.b)
+    answer = compared.answer
+    print(json.dumps(diff_json(compared), ensure_ascii=False) if args.json else terminal(answer))
+    return 0
+
+
 def cmd_themes(args: argparse.Namespace) -> int:
     from c5qa.answer.themes import DEFAULT_THEMES, parse_themes, render_png
 
@@ -353,6 +362,15 @@ def _add_compare(sub: Subcommands) -> None:
     p.set_defaults(func=cmd_compare)
 
 
+def _add_diff(sub: Subcommands) -> None:
+    p = sub.add_parser("diff", help="what continued, was dropped or is new from A to B")
+    _common(p)
+    p.add_argument("a", help="a period (2023, 2015-2022, 2025-11) or documents (title words)")
+    p.add_argument("b", help="the same, for the later side")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_diff)
+
+
 def _add_themes(sub: Subcommands) -> None:
     p = sub.add_parser("themes", help="the theme × document map")
     _common(p)
@@ -426,6 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_ask,
         _add_eval,
         _add_compare,
+        _add_diff,
         _add_themes,
         _add_bench,
         _add_serve,

@@ -1,0 +1,227 @@
+"""What changed between two sides (periods or documents): the statements of A that B restates
+(continued), those it does not (dropped), and the statements of B that A has no counterpart
+for (new), grouped into topics.
+
+Each side's statements (``answer/statements.py``) are aligned by their stored sentence vectors
+and their words: a statement's counterpart is the other side's statement with the highest
+cosine plus ``counterpart_lexical_weight`` times their terms' Jaccard overlap, when that reaches
+``counterpart_threshold`` (both calibrated on the labelled sentence pairs of
+``eval/pairs.jsonl``: ``python bench/tune.py counterpart``). A topic is the nearest default
+theme of the theme map (``answer/themes.py``), or "other" below ``topic_floor``; topics are
+ranked by how many statements they hold. Commentary (``kind: analysis``) is never evidence for
+either side: its sentences nearest the change are shown apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from c5qa.answer.lists import Listing
+from c5qa.answer.statements import statements
+from c5qa.answer.themes import DEFAULT_THEMES
+from c5qa.answer.types import Answer, Quote, Section
+from c5qa.index.store import IndexStore
+from c5qa.ingest.tokens import tokenize
+from c5qa.query.request import COMMENTARY, Period
+from c5qa.settings import Settings
+
+CLASSES = ("continued", "dropped", "new")
+
+
+@dataclass(frozen=True)
+class Statement:
+    source: str
+    start: int
+    end: int
+    vector: np.ndarray
+    terms: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic of one class: for "continued", ``a[i]`` is restated by ``b[i]``; "dropped"
+    has only ``a``, "new" only ``b``."""
+
+    label: str
+    a: tuple[Statement, ...]
+    b: tuple[Statement, ...]
+
+    @property
+    def size(self) -> int:
+        return max(len(self.a), len(self.b))
+
+
+@dataclass(frozen=True)
+class Diff:
+    a: Period
+    b: Period
+    continued: tuple[Topic, ...]
+    dropped: tuple[Topic, ...]
+    new: tuple[Topic, ...]
+    commentary: tuple[Statement, ...]
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A diff as an answer (rendered like any other) and, per class, each topic's passage
+    numbers on each side (``diff --json``)."""
+
+    answer: Answer
+    a: str
+    b: str
+    topics: tuple[tuple[str, str, tuple[int, ...], tuple[int, ...]], ...]  # class, topic, a, b
+    commentary: tuple[int, ...]
+
+
+def side_sources(period: Period, store: IndexStore) -> tuple[str, ...]:
+    """A side's documents: those it names, or those dated in its period (commentary aside)."""
+    admits = period.filters.admits
+    return tuple(s for s, d in store.documents.items() if admits(d))
+
+
+def side_statements(sources: Sequence[str], store: IndexStore) -> list[Statement]:
+    out = []
+    for source in sources:
+        text = store.documents[source].text
+        for start, end, vector in statements(store, source):
+            terms = frozenset(tokenize(text[start:end]))
+            out.append(Statement(source, start, end, vector, terms))
+    return out
+
+
+def match_scores(a: list[Statement], b: list[Statement], lexical: float) -> np.ndarray:
+    """[i, j]: how surely b[j] restates a[i]: their cosine plus ``lexical`` x the Jaccard
+    overlap of their terms."""
+    if not a or not b:
+        return np.zeros((len(a), len(b)), dtype=np.float32)
+    cosine = np.stack([s.vector for s in a]) @ np.stack([s.vector for s in b]).T
+    overlap = np.array(
+        [[len(x.terms & y.terms) / (len(x.terms | y.terms) or 1) for y in b] for x in a],
+        dtype=np.float32,
+    )
+    return cosine + lexical * overlap
+
+
+def _topics(
+    items: list[tuple[Statement | None, Statement | None]], labels: list[str]
+) -> tuple[Topic, ...]:
+    """Items (a, b) grouped by label, the largest topic first and "other" last."""
+    grouped: dict[str, list[tuple[Statement | None, Statement | None]]] = {}
+    for item, topic in zip(items, labels, strict=True):
+        grouped.setdefault(topic, []).append(item)
+    ranked = sorted(grouped.items(), key=lambda kv: (kv[0] == "other", -len(kv[1]), kv[0]))
+    return tuple(
+        Topic(
+            label,
+            tuple(x for x, _ in members if x is not None),
+            tuple(y for _, y in members if y is not None),
+        )
+        for label, members in ranked
+    )
+
+
+def topic_labels(
+    found: Sequence[Statement], themes: np.ndarray, names: Sequence[str], floor: float
+) -> list[str]:
+    """Each statement's nearest default theme, or "other" when none reaches ``floor``."""
+    if not found:
+        return []
+    scores = np.stack([s.vector for s in found]) @ themes.T
+    best = scores.argmax(axis=1)
+    return [names[j] if scores[i, j] >= floor else "other" for i, j in enumerate(best.tolist())]
+
+
+def diff(
+    a: Period,
+    b: Period,
+    store: IndexStore,
+    encode: Callable[[list[str]], np.ndarray],
+    settings: Settings,
+) -> Diff:
+    """The diff of side ``a`` against side ``b`` (see the module doc)."""
+    left = side_statements(side_sources(a, store), store)
+    right = side_statements(side_sources(b, store), store)
+    scores = match_scores(left, right, settings.counterpart_lexical_weight)
+    bar = settings.counterpart_threshold
+    kept: list[tuple[Statement | None, Statement | None]] = []
+    dropped: list[tuple[Statement | None, Statement | None]] = []
+    new: list[tuple[Statement | None, Statement | None]] = []
+    for i, statement in enumerate(left):
+        j = int(scores[i].argmax()) if right else -1
+        if j >= 0 and scores[i, j] >= bar:
+            kept.append((statement, right[j]))
+        else:
+            dropped.append((statement, None))
+    for j, statement in enumerate(right):
+        if not left or scores[:, j].max() < bar:
+            new.append((None, statement))
+    names = [label for label, _ in DEFAULT_THEMES]
+    themes = encode([query for _, query in DEFAULT_THEMES])
+    floor = settings.topic_floor
+
+    def grouped(items: list[tuple[Statement | None, Statement | None]]) -> tuple[Topic, ...]:
+        by = [x if x is not None else y for x, y in items]
+        return _topics(items, topic_labels([s for s in by if s is not None], themes, names, floor))
+
+    changed = [s for s, _ in dropped] + [s for _, s in new]
+    return Diff(
+        a,
+        b,
+        grouped(kept),
+        grouped(dropped),
+        grouped(new),
+        _commentary(a, b, changed, store, settings.diff_commentary),
+    )
+
+
+def _commentary(
+    a: Period, b: Period, changed: list[Statement], store: IndexStore, limit: int
+) -> tuple[Statement, ...]:
+    """The sentences of commentary (dated from A on) nearest what changed."""
+    shown = set(side_sources(a, store)) | set(side_sources(b, store))
+    since = min((store.documents[s].date for s in side_sources(a, store)), default="")
+    sources = [
+        s
+        for s, d in store.documents.items()
+        if d.kind in COMMENTARY and s not in shown and (not d.date or d.date >= since[:7])
+    ]
+    found = side_statements(sources, store)
+    if not found or not changed:
+        return ()
+    near = (np.stack([s.vector for s in found]) @ np.stack([s.vector for s in changed]).T).max(1)
+    order = np.argsort(-near)[:limit]
+    return tuple(sorted((found[i] for i in order.tolist()), key=lambda s: (s.source, s.start)))
+
+
+def compared(result: Diff, store: IndexStore, limit: int, question: str = "") -> Compared:
+    """The diff as an answer: a lead that counts the topics of each class (what the search
+    found, not a claim about the world), then each class's ``limit`` largest topics with one
+    quote per side, then the commentary."""
+    listing = Listing(store, ())
+    rows = []
+    sections = []
+    for name, heading in zip(CLASSES, ("Continued", "Dropped", "New"), strict=True):
+        parts = []
+        for topic in getattr(result, name)[:limit]:
+            a = tuple(listing.quote(s.source, s.start, s.end) for s in topic.a[:1])
+            b = tuple(listing.quote(s.source, s.start, s.end) for s in topic.b[:1])
+            rows.append((name, topic.label, _numbers(a), _numbers(b)))
+            parts.append(Section(f"{topic.label} ({topic.size})", (*a, *b)))
+        note = "" if parts else "none"
+        sections.append(Section(heading, note=note, parts=tuple(parts)))
+    notes = tuple(listing.quote(s.source, s.start, s.end) for s in result.commentary)
+    if notes:
+        sections.append(Section("Commentary", notes, caption="analysis, not evidence"))
+    lead = (
+        f"Compared with {result.a.label}, {result.b.label} continues {len(result.continued)} "
+        f"topics, drops {len(result.dropped)} and adds {len(result.new)}."
+    )
+    answer = Answer(question or lead, "answered", lead, tuple(sections), tuple(listing.passages))
+    return Compared(answer, result.a.label, result.b.label, tuple(rows), _numbers(notes))
+
+
+def _numbers(quotes: Sequence[Quote]) -> tuple[int, ...]:
+    return tuple(q.n for q in quotes)

@@ -1,0 +1,48 @@
+"""The two sides of a diff ("what changed between A and B"): a period ("2023", "2015-2022",
+"2025-11") or documents (a source's file name, a reference such as "the New York
+Declaration", or words of a title: "A New Era"). Each resolves to a ``Period``: a span of dates
+(the documents dated in it, commentary aside) or the documents named.
+"""
+
+from __future__ import annotations
+
+from c5qa.ingest.tokens import tokenize
+from c5qa.query import patterns as p
+from c5qa.query.analysis import Corpus, uses_name
+from c5qa.query.named import named_documents
+from c5qa.query.request import BadRequest, Period, parse_periods
+
+
+def side(text: str, corpus: Corpus, limit: int) -> Period:
+    """``text`` as a period or as the documents it names; a ``BadRequest`` when it is
+    neither, or names more than ``limit`` documents (then it names nothing in particular)."""
+    value = " ".join(text.split())
+    if p.PERIOD.fullmatch(value):
+        return parse_periods(value, limit=1)[0]
+    by_source = {i.source: i for i in corpus.identities}
+    if value in by_source:
+        return Period(value, "", "", (value,))
+    sources = _named(value, corpus, limit)
+    if not sources:
+        raise BadRequest(
+            f"{value!r} is neither a period (such as 2023, 2015-2022 or 2025-11) nor a "
+            "document of the corpus (a file name, or words of its title)"
+        )
+    return Period(value, "", "", sources)
+
+
+def _named(value: str, corpus: Corpus, limit: int) -> tuple[str, ...]:
+    """The documents a reference names ("New York Declaration", "the Kazakhstan fact sheet"),
+    else those whose title, file name or publisher use every word of ``value``. Unlike a
+    question's reference, a side's uses all its words: "the Belt and Road declaration" is no
+    declaration of the corpus."""
+    words = set(tokenize(value))
+    naming = named_documents(
+        value if value.lower().startswith("the ") else f"the {value}", corpus.identities, limit
+    )
+    identities = {i.source: i for i in corpus.identities}
+    named = frozenset().union(*(identities[s].words for s in naming.sources))
+    if naming.sources and all(uses_name(w, named) for w in words):
+        return naming.sources
+    found = tuple(i.source for i in corpus.identities if words and words <= i.words)
+    return found if len(found) <= limit else ()

@@ -1,0 +1,68 @@
+"""What changed between two sides: statements aligned by vector and words into continued,
+dropped and new, grouped into topics; commentary apart, never evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from c5qa.answer.diff import Statement, match_scores, topic_labels
+from c5qa.answer.render import diff_json
+from c5qa.app.service import Service
+from c5qa.query.request import BadRequest
+
+NEW_YORK = "2023-09-21_c5plus1-new-york-declaration.txt"
+DIPLOMAT = "2025-11_the-diplomat-a-c5plus1-or-5-c1plus1s.txt"
+
+
+def _statement(vector: tuple[float, ...], words: str) -> Statement:
+    v = np.array(vector, dtype=np.float32)
+    return Statement("x.txt", 0, 0, v / np.linalg.norm(v), frozenset(words.split()))
+
+
+def test_a_counterpart_score_is_cosine_plus_the_weighted_word_overlap() -> None:
+    same = _statement((1, 0), "water secur")
+    other = _statement((0, 1), "boe aircraft")
+    half = _statement((1, 0), "water climat")
+    scores = match_scores([same], [same, other, half], lexical=0.5)
+    assert scores.shape == (1, 3)
+    assert scores[0, 0] == pytest.approx(1.5)
+    assert scores[0, 1] == pytest.approx(0.0)
+    assert scores[0, 2] == pytest.approx(1 + 0.5 / 3)
+    assert match_scores([], [same], 0.5).shape == (0, 1)
+
+
+def test_a_statement_takes_its_nearest_theme_or_other() -> None:
+    themes = np.array([[1, 0], [0, 1]], dtype=np.float32)
+    found = [_statement((1, 0.1), "a"), _statement((-1, -1), "b")]
+    assert topic_labels(found, themes, ["water", "trade"], 0.25) == ["water", "other"]
+
+
+def test_the_new_york_declaration_against_the_2025_summit(corpus_service: Service) -> None:
+    """Water left the agenda in 2025; the Kazakhstan deals came with it (#16). Every quote
+    cites a passage that holds it; commentary is the Diplomat's, apart from both sides."""
+    compared = corpus_service.diff("New York Declaration", "2025-11-07")
+    answer = compared.answer
+    assert answer.lead.startswith("Compared with New York Declaration, 2025-11-07 continues")
+    quotes = {q.n: q for q in answer.citations}
+    for q in quotes.values():
+        passage = answer.passages[q.n - 1]
+        assert passage.source == q.source and passage.start <= q.start <= q.end <= passage.end
+    sections = {s.label: s for s in answer.sections}
+    dropped = " ".join(q.text for q in sections["Dropped"].all_quotes())
+    new = " ".join(q.text for q in sections["New"].all_quotes())
+    assert "water" in dropped.lower()
+    assert "$" in new
+    shape = diff_json(compared)
+    assert set(shape) >= {"a", "b", "continued", "dropped", "new", "commentary", "passages"}
+    assert all(t["a"] and t["b"] for t in shape["continued"])
+    assert all(t["a"] and not t["b"] for t in shape["dropped"])
+    assert all(t["b"] and not t["a"] for t in shape["new"])
+    sides = {q.source for s in answer.sections[:3] for q in s.all_quotes()}
+    assert DIPLOMAT not in sides
+    assert {answer.passages[n - 1].source for n in shape["commentary"]} == {DIPLOMAT}
+
+
+def test_a_side_without_documents_is_refused(corpus_service: Service) -> None:
+    with pytest.raises(BadRequest, match="no document of the corpus is dated 2016"):
+        corpus_service.diff("2016", "2023")
