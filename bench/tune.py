@@ -6,6 +6,7 @@
     python bench/tune.py presence --questions eval/heldout6.jsonl eval/heldout8.jsonl
         # questions answered side by side: how the periods judged present score
     python bench/tune.py counterpart  # a diff's counterpart score on eval/pairs.jsonl
+    python bench/tune.py counterpart --pairs eval/pairs.jsonl eval/pairs-best.jsonl
 
 Uses the index in the configured index_dir (run `c5qa index` first).
 """
@@ -202,16 +203,14 @@ def _at(scores: np.ndarray, same: np.ndarray, bar: float) -> tuple[float, float]
     return hits / max(int(said.sum()), 1), hits / max(int(same.sum()), 1)
 
 
-def counterpart(base, path: Path = Path("eval/pairs.jsonl")) -> None:
+def counterpart(base, pairs: list[dict]) -> None:
     """For each lexical weight, the threshold with the best F1 on all pairs; its precision and
     recall when chosen on one half of the pairs and measured on the other (both ways); and the
     false "same" calls by label, with the diff's own scoring (``answer.diff.match_scores``)."""
-    import json
 
     from c5qa.answer.diff import Statement, match_scores
     from c5qa.ingest.tokens import tokenize
 
-    pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     embedder = Service(base).embedder
     sides = []
     for key in ("a", "b"):
@@ -255,10 +254,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("what", choices=["fusion", "abstention", "presence", "counterpart"])
     parser.add_argument("--questions", type=Path, nargs="+", default=[Path("eval/questions.jsonl")])
+    parser.add_argument(
+        "--pairs", type=Path, nargs="+", default=[Path("eval/pairs.jsonl")], help="counterpart"
+    )
     args = parser.parse_args()
     sets = {path.stem: load_questions(path) for path in args.questions}
     if args.what == "counterpart":
-        counterpart(load_settings())
+        import json
+
+        sets = {
+            str(path): [json.loads(line) for line in path.read_text().splitlines() if line]
+            for path in args.pairs
+        }
+        if len(sets) > 1:
+            sets["pooled"] = [pair for pairs in sets.values() for pair in pairs]
+        for name, pairs in sets.items():
+            print(f"== {name}")
+            counterpart(load_settings(), pairs)
         return
     if args.what == "fusion":
         fusion([q for questions in sets.values() for q in questions], load_settings())

@@ -35,7 +35,9 @@ def test_a_counterpart_score_is_cosine_plus_the_weighted_word_overlap() -> None:
 def test_a_statement_takes_its_nearest_theme_or_other() -> None:
     themes = np.array([[1, 0], [0, 1]], dtype=np.float32)
     found = [_statement((1, 0.1), "a"), _statement((-1, -1), "b")]
-    assert topic_labels(found, themes, ["water", "trade"], 0.25) == ["water", "other"]
+    labels = topic_labels(found, themes, ["water", "trade"], 0.25)
+    assert [label for label, _ in labels] == ["water", "other"]
+    assert labels[0][1] == pytest.approx(1 / np.sqrt(1.01))
 
 
 def test_the_new_york_declaration_against_the_2025_summit(corpus_service: Service) -> None:

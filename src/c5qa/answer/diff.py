@@ -105,33 +105,39 @@ def match_scores(a: list[Statement], b: list[Statement], lexical: float) -> np.n
     return cosine + lexical * overlap
 
 
-def _topics(
-    items: list[tuple[Statement | None, Statement | None]], labels: list[str]
-) -> tuple[Topic, ...]:
-    """Items (a, b) grouped by label, the largest topic first and "other" last."""
-    grouped: dict[str, list[tuple[Statement | None, Statement | None]]] = {}
-    for item, topic in zip(items, labels, strict=True):
-        grouped.setdefault(topic, []).append(item)
+Item = tuple[Statement | None, Statement | None, float]  # a, b, how well it shows its topic
+
+
+def _topics(items: list[Item], labels: list[tuple[str, float]]) -> tuple[Topic, ...]:
+    """Items grouped by label, the largest topic first and "other" last; within a topic, the
+    surest counterpart (continued) or the statement nearest the theme (dropped, new) first,
+    the one the answer quotes."""
+    grouped: dict[str, list[tuple[float, Item]]] = {}
+    for item, (topic, near) in zip(items, labels, strict=True):
+        grouped.setdefault(topic, []).append((item[2] if item[0] and item[1] else near, item))
     ranked = sorted(grouped.items(), key=lambda kv: (kv[0] == "other", -len(kv[1]), kv[0]))
-    return tuple(
-        Topic(
-            label,
-            tuple(x for x, _ in members if x is not None),
-            tuple(y for _, y in members if y is not None),
-        )
-        for label, members in ranked
-    )
+    out = []
+    for label, members in ranked:
+        ordered = [item for _, item in sorted(members, key=lambda m: -m[0])]
+        a = tuple(x for x, _, _ in ordered if x is not None)
+        b = tuple(y for _, y, _ in ordered if y is not None)
+        out.append(Topic(label, a, b))
+    return tuple(out)
 
 
 def topic_labels(
     found: Sequence[Statement], themes: np.ndarray, names: Sequence[str], floor: float
-) -> list[str]:
-    """Each statement's nearest default theme, or "other" when none reaches ``floor``."""
+) -> list[tuple[str, float]]:
+    """Each statement's nearest default theme and its cosine, or "other" when none reaches
+    ``floor``."""
     if not found:
         return []
     scores = np.stack([s.vector for s in found]) @ themes.T
     best = scores.argmax(axis=1)
-    return [names[j] if scores[i, j] >= floor else "other" for i, j in enumerate(best.tolist())]
+    return [
+        (names[j] if scores[i, j] >= floor else "other", float(scores[i, j]))
+        for i, j in enumerate(best.tolist())
+    ]
 
 
 def diff(
@@ -146,27 +152,27 @@ def diff(
     right = side_statements(side_sources(b, store), store)
     scores = match_scores(left, right, settings.counterpart_lexical_weight)
     bar = settings.counterpart_threshold
-    kept: list[tuple[Statement | None, Statement | None]] = []
-    dropped: list[tuple[Statement | None, Statement | None]] = []
-    new: list[tuple[Statement | None, Statement | None]] = []
+    kept: list[Item] = []
+    dropped: list[Item] = []
+    new: list[Item] = []
     for i, statement in enumerate(left):
         j = int(scores[i].argmax()) if right else -1
         if j >= 0 and scores[i, j] >= bar:
-            kept.append((statement, right[j]))
+            kept.append((statement, right[j], float(scores[i, j])))
         else:
-            dropped.append((statement, None))
+            dropped.append((statement, None, 0.0))
     for j, statement in enumerate(right):
         if not left or scores[:, j].max() < bar:
-            new.append((None, statement))
+            new.append((None, statement, 0.0))
     names = [label for label, _ in DEFAULT_THEMES]
     themes = encode([query for _, query in DEFAULT_THEMES])
     floor = settings.topic_floor
 
-    def grouped(items: list[tuple[Statement | None, Statement | None]]) -> tuple[Topic, ...]:
-        by = [x if x is not None else y for x, y in items]
+    def grouped(items: list[Item]) -> tuple[Topic, ...]:
+        by = [x if x is not None else y for x, y, _ in items]
         return _topics(items, topic_labels([s for s in by if s is not None], themes, names, floor))
 
-    changed = [s for s, _ in dropped] + [s for _, s in new]
+    changed = [x for x, _, _ in dropped if x] + [y for _, y, _ in new if y]
     return Diff(
         a,
         b,
