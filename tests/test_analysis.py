@@ -200,6 +200,14 @@ def test_a_narrowed_follow_up_is_ranked_by_its_words_and_weighed_by_the_previous
     assert context_terms(asked) == ()
 
 
+def test_a_question_of_change_with_no_topic_of_its_own_asks_for_the_overall_change(
+    corpus: Corpus,
+) -> None:
+    assert _read("What changed between 2023 and 2025?", corpus).overall
+    assert not _read("How did security cooperation change between 2023 and 2025?", corpus).overall
+    assert not _read("What changed in 2025?", corpus).overall
+
+
 def test_a_numbered_event_no_document_numbers_so_is_unknown(corpus: Corpus) -> None:
     """The documents number the fourth ministerial and the first summit, not a third
     ministerial (#15); an ordinal counts the event it stands before, not an anniversary."""

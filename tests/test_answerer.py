@@ -95,3 +95,19 @@ def test_a_follow_up_asks_for_something_new_about_the_same_thing(corpus_service:
     history = _turn("Who led the US delegation to Tashkent in July 2021?")
     answer = corpus_service.ask("Who joined her on the trip?", history=history)
     assert answer.citations[0].text.startswith("She was joined by")
+
+
+def test_what_changed_overall_between_two_periods_is_a_diff(corpus_service: Service) -> None:
+    """With no topic of its own, "what changed between" two named sides is answered by the
+    diff (#16): the 2023 declaration against the documents of the 2025 summit's day, not the
+    Senate resolution dated days before it; with a topic, periods side by side as before."""
+    answer = corpus_service.ask(
+        "What changed between the 2023 New York Declaration and the 2025 summit?"
+    )
+    assert answer.lead.startswith("Compared with the 2023 C5+1 Leaders' Joint Statement")
+    assert "the 2025 summit (2025-11-07)" in answer.lead
+    assert [s.label for s in answer.sections[:3]] == ["Continued", "Dropped", "New"]
+    sources = {q.source for s in answer.sections[:3] for q in s.all_quotes()}
+    assert "2025-11-04_s-res-459-c5plus1-senate-resolution.txt" not in sources
+    themed = corpus_service.ask("How did security cooperation change between 2023 and 2025?")
+    assert not themed.lead.startswith("Compared with")

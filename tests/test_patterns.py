@@ -122,6 +122,12 @@ ROWS = [
     ),
     ("SIGNED", "And who signed for Kyrgyzstan?", "Was it a significant step?", {}),
     (
+        "SUMMIT",
+        "What changed between the 2023 New York Declaration and the 2025 summit?",
+        "What did the summit in 2023, and the 2025 statements, say?",
+        {"year": "2025"},
+    ),
+    (
         "TOTAL",
         "What was the total dollar value of all the deals?",
         "What was the dollar value of the Boeing deal?",

@@ -159,3 +159,13 @@ def test_retrieval_scores_stay_out_of_the_answer_text(corpus_service: Service) -
     shown += [part for n in range(1, len(answer.passages) + 1) for part in source_card(answer, n)]
     assert not [text for text in shown if re.search(r"\bscore\b", text)]
     assert all("score" in p for p in to_json(answer)["passages"])
+
+
+def test_itemised_parts_come_one_per_line_with_their_labels() -> None:
+    """A diff's topics (#16): each on its own bullet line, its label first."""
+    quote = Quote(1, "a.txt", 0, 5, "Water", 0.0)
+    topics = (Section("water (2)", (quote,)), Section("trade (1)", (quote,)))
+    answer = Answer("q", "answered", "", (Section("Dropped", parts=topics, itemised=True),), ())
+    assert (
+        markdown(answer) == "**Dropped:**\n- **water (2):** Water [1]\n- **trade (1):** Water [1]"
+    )

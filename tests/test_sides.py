@@ -38,3 +38,19 @@ def test_a_side_that_names_nothing_is_refused(corpus_service: Service) -> None:
         side("the Belt and Road declaration", corpus, 5)
     with pytest.raises(BadRequest, match="ends before it starts"):
         side("2025-2015", corpus, 5)
+
+
+def test_a_question_s_sides_are_its_named_documents_or_its_summit_s_day(
+    corpus_service: Service,
+) -> None:
+    from c5qa.query.sides import asked_sides
+
+    store = corpus_service.store()
+    question = "What changed between the 2023 New York Declaration and the 2025 summit?"
+    asked = corpus_service.analyze(question)
+    first, second = asked_sides(question, asked.periods, asked.documents, store)
+    assert first.sources == (NEW_YORK,)
+    assert (second.start, second.end, second.sources) == ("2025-11-07", "2025-11-07", ())
+    plain = "What changed between 2023 and 2025?"
+    years = corpus_service.analyze(plain).periods
+    assert asked_sides(plain, years, (), store) == tuple(years)

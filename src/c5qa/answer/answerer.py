@@ -8,12 +8,14 @@ import dataclasses
 from collections.abc import Sequence
 
 from c5qa.answer.compare import compare
+from c5qa.answer.diff import compared, diff
 from c5qa.answer.followup import among_items
 from c5qa.answer.plain import compose, token_set
 from c5qa.answer.types import Answer, abstention, label
 from c5qa.index.store import IndexStore
 from c5qa.query.analysis import Corpus, Question, analyze, uses_name
 from c5qa.query.request import Filters, Period, Request
+from c5qa.query.sides import asked_sides
 from c5qa.query.terms import read
 from c5qa.retrieve.search import Passage, Query
 from c5qa.retrieve.searcher import Searcher
@@ -50,6 +52,10 @@ class Answerer:
             return abstention(asked.text, NOTHING_TO_SEARCH)
         searcher, k, mode = self.searcher, request.k, request.mode
         periods = self._scopes(asked, store) if request.filters is None else ()
+        if periods and asked.overall:  # "What changed between 2023 and 2025?"
+            sides = asked_sides(asked.text, periods, asked.documents, store)
+            result = diff(sides[0], sides[1], store, searcher.encode, self.settings)
+            return compared(result, store, self.settings.diff_topics, asked.text).answer
         if periods and asked.theme:  # "Does the 2025 statement mention climate change?"
             theme = analyze(asked.theme, (), corpus, self.settings.max_question_chars)
             query = searcher.query(theme.asks)

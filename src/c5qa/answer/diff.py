@@ -217,7 +217,7 @@ def compared(result: Diff, store: IndexStore, limit: int, question: str = "") ->
             rows.append((name, topic.label, _numbers(a), _numbers(b)))
             parts.append(Section(f"{topic.label} ({topic.size})", (*a, *b)))
         note = "" if parts else "none"
-        sections.append(Section(heading, note=note, parts=tuple(parts)))
+        sections.append(Section(heading, note=note, parts=tuple(parts), itemised=bool(parts)))
     notes = tuple(listing.quote(s.source, s.start, s.end) for s in result.commentary)
     if notes:
         sections.append(Section("Commentary", notes, caption="analysis, not evidence"))

@@ -74,16 +74,20 @@ def _note(section: Section, passages: tuple[Passage, ...], style: _Style) -> str
 def _section(section: Section, passages: tuple[Passage, ...], style: _Style) -> str:
     if section.bulleted:
         return "\n".join(f"- {style.quote(q)}" for q in section.quotes)
+    inline = [] if section.itemised else [p for p in section.parts if not p.bulleted]
     pieces = [style.quote(q) for q in section.quotes]
-    pieces += [_section(part, passages, style) for part in section.parts if not part.bulleted]
+    pieces += [_section(part, passages, style) for part in inline]
     body = " ".join(pieces) if pieces else _note(section, passages, style)
-    # A list's items follow its lead-in, one per line.
+    # A list's items follow its lead-in, one per line; so do a diff's topics, each a bullet.
     body += "".join(
         f"\n{_section(part, passages, style)}" for part in section.parts if part.bulleted
     )
+    if section.itemised:
+        body = "".join(f"\n- {_section(part, passages, style)}" for part in section.parts)
     if section.caption:
         return f"**{style.text(section.label)}** ({style.text(section.caption)}): {body}"
-    return f"**{style.text(section.label)}:** {body}" if section.label else body
+    space = "" if body.startswith("\n") else " "
+    return f"**{style.text(section.label)}:**{space}{body}" if section.label else body
 
 
 def _lead(answer: Answer, style: _Style) -> str:
@@ -183,6 +187,7 @@ def _section_json(section: Section) -> dict:
         ],
         "parts": [_section_json(part) for part in section.parts],
         "bulleted": section.bulleted,
+        "itemised": section.itemised,
     }
 
 

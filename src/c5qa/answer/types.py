@@ -37,7 +37,8 @@ class Section:
     in their place ("no document in this period"). ``closest`` is the passage number of the
     near miss a note points at; ``caption`` says whose words a section quotes; ``parts`` are a
     section's own sections (a period's answer, source by source); ``bulleted`` quotes are the
-    items of a list, one per line."""
+    items of a list, one per line; ``itemised`` parts (a diff's topics) come one per line, each
+    with its label."""
 
     label: str = ""
     quotes: tuple[Quote, ...] = ()
@@ -46,6 +47,7 @@ class Section:
     caption: str = ""
     parts: tuple[Section, ...] = ()
     bulleted: bool = False
+    itemised: bool = False
 
     def all_quotes(self) -> tuple[Quote, ...]:
         return self.quotes + tuple(q for part in self.parts for q in part.all_quotes())
@@ -59,6 +61,7 @@ class Section:
             self.caption,
             tuple(part.shifted(offset) for part in self.parts),
             self.bulleted,
+            self.itemised,
         )
 
 

@@ -236,6 +236,9 @@ class Question:
     theme: str  # "Does X mention THEME?"
     theme_terms: tuple[str, ...]  # the theme's content terms
     change: bool  # asks how something developed
+    # Asks what changed overall between the two periods it names, with no topic of its own
+    # ("What changed between 2023 and 2025?"): answered by a diff (answer/diff.py).
+    overall: bool
     periods: tuple[Period, ...]  # answered side by side over these, or () for a plain answer
     within: Terms  # searched within each period: without years, dated events, words of change
     previous: str  # the earlier question a follow-up continues, or ""
@@ -330,6 +333,8 @@ def analyze(
     unknown = unknown_names(asks.names, corpus) if corpus else []
     events = unknown_events(cleaned, corpus) if corpus else []
     naming = documents_named(cleaned, theme, corpus, max_named)
+    periods = tuple(side_by_side(cleaned, corpus)) if corpus else ()
+    within = read(period_free(cleaned))
     return Question(
         text=cleaned,
         asks=asks,
@@ -338,8 +343,9 @@ def analyze(
         theme=theme,
         theme_terms=tuple(content_terms(theme)),
         change=change,
-        periods=tuple(side_by_side(cleaned, corpus)) if corpus else (),
-        within=read(period_free(cleaned)),
+        periods=periods,
+        within=within,
+        overall=len(periods) == 2 and not theme and not within.terms,
         previous=previous_question(history),
         unknown=(*unknown, *events),
         unused=(*unused_names(cleaned, unknown), *events),

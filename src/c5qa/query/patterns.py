@@ -81,6 +81,9 @@ CHANGE = re.compile(
     r"st(ay|ayed|ays) the same)\b",
     re.IGNORECASE,
 )
+# A summit named by its year, which its documents date to one day. For: "What changed between
+# the 2023 New York Declaration and the 2025 summit?" (not the Senate resolution, days before).
+SUMMIT = re.compile(r"\b(?P<year>(?:19|20)\d{2})\b[^,.;?0-9]{0,40}?\bsummits?\b", re.IGNORECASE)
 # Two dated things set side by side. For: "between the Sept 2019 New York ministerial and the
 # 2020 meetings".
 BETWEEN_DATES = re.compile(

@@ -6,6 +6,10 @@ Declaration", or words of a title: "A New Era"). Each resolves to a ``Period``: 
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+
+from c5qa.index.store import IndexStore
 from c5qa.ingest.tokens import tokenize
 from c5qa.query import patterns as p
 from c5qa.query.analysis import Corpus, uses_name
@@ -46,3 +50,38 @@ def _named(value: str, corpus: Corpus, limit: int) -> tuple[str, ...]:
         return naming.sources
     found = tuple(i.source for i in corpus.identities if words and words <= i.words)
     return found if len(found) <= limit else ()
+
+
+# How much of its documents' titles a side's label quotes.
+TITLE_CHARS = 60
+
+
+def asked_sides(
+    question: str, periods: Sequence[Period], named: Sequence[str], store: IndexStore
+) -> tuple[Period, ...]:
+    """The sides of a question of change that names two periods: each period's documents the
+    question names ("the 2023 New York Declaration"), else its summit's day when it names one
+    ("the 2025 summit": the day most of the year's documents were issued), else the period."""
+    summits = {m.group("year") for m in p.SUMMIT.finditer(question)}
+    sides = []
+    for period in periods:
+        own = [s for s in named if period.filters.admits(store.documents[s])]
+        if own:
+            titles = "; ".join(store.documents[s].title for s in own)
+            titles = titles if len(titles) <= TITLE_CHARS else titles[: TITLE_CHARS - 1] + "…"
+            sides.append(Period(f"the {period.label} {titles}", "", "", tuple(own)))
+        elif period.start == period.end and period.start in summits:
+            sides.append(_summit(period, store))
+        else:
+            sides.append(period)
+    return tuple(sides)
+
+
+def _summit(period: Period, store: IndexStore) -> Period:
+    days = Counter(
+        d.date for d in store.documents.values() if len(d.date) == 10 and period.filters.admits(d)
+    )
+    if not days:
+        return period
+    day = max(sorted(days), key=lambda d: days[d])
+    return Period(f"the {period.label} summit ({day})", day, day)

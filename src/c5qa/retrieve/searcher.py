@@ -40,6 +40,10 @@ class Searcher:
         vector = (vector / np.linalg.norm(vector)).astype(np.float32)
         return Query(terms, vector, context=read(previous), weight=weight, own=alone, about=about)
 
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Texts as the model encodes them (a diff's theme labels)."""
+        return self._encoder().encode(texts)
+
     def passages(
         self,
         store: IndexStore,
