@@ -206,3 +206,24 @@ def test_a_list_answer_reads_as_a_list(browser, url: str) -> None:
     assert any("Boeing" in t for t in texts) and any("Leidos" in t for t in texts)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "list.png"), full_page=True)
+
+
+def test_what_changed_reads_as_three_classes_of_topics(browser, url: str) -> None:
+    """#16: the chat's first example is answered by the diff: its lead counts the topics, and
+    continued, dropped and new each list their topics, one per line, citing passages."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page.goto(url)
+    _ask(page, "What changed between the 2023 New York Declaration and the 2025 summit?")
+    items = page.locator("[data-testid='bot'] li")
+    items.first.wait_for(timeout=10_000)
+    answer = page.locator("[data-testid='bot']").first.inner_text()
+    assert answer.startswith("Compared with the 2023")
+    assert all(label in answer for label in ("Continued:", "Dropped:", "New:"))
+    texts = items.all_inner_texts()
+    assert len(texts) >= 6 and all("[" in t for t in texts), texts
+    assert any(t.startswith("cultural heritage") for t in texts), texts
+    # The answer, not the fourteen source cards under it (the chat scrolls to its end: #17).
+    page.locator("[data-testid='bot']").first.locator("p").first.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "diff.png"), full_page=True)
+    page.close()
