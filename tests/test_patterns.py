@@ -120,7 +120,6 @@ ROWS = [
         "Who is credited with the Boeing deal?",
         {},
     ),
-    ("SIGNED", "And who signed for Kyrgyzstan?", "Was it a significant step?", {}),
     (
         "SUMMIT",
         "What changed between the 2023 New York Declaration and the 2025 summit?",
@@ -135,9 +134,9 @@ ROWS = [
     ),
     ("SIGNER", "And who signed for Kyrgyzstan?", "Which deals did Kazakhstan sign?", {}),
     (
-        "SIGNATORIES",
-        "Who signed the New York Declaration? I need all six leaders' names.",
-        "Who signed the New York Declaration on behalf of the Kyrgyz Republic?",
+        "FOR_PARTY",
+        "signed on behalf of the Kyrgyz Republic",
+        "Who signed the New York Declaration?",
         {},
     ),
     (

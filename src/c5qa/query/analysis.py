@@ -280,16 +280,23 @@ def quotable_kinds(text: str) -> frozenset[str]:
     kinds = {CAPTION} if p.PHOTO.search(text) else set()
     if p.WHEN.search(text) or p.PLACE.search(text):
         kinds.add(DATELINE)
-    if p.SIGNED.search(text):
+    if p.SIGNER.search(text):
         kinds.add(SIGNATURE)
     return frozenset(kinds)
+
+
+def asks_signatories(text: str) -> bool:
+    """Whether a question asks for everyone who signed ("Who signed the New York
+    Declaration?"), not for the one who signed for a party."""
+    signer = p.SIGNER.search(text)
+    return signer is not None and not p.FOR_PARTY.search(text, signer.end())
 
 
 def _structure(text: str) -> str:
     """The kind of block whose blocks are the list the question asks for, or ""."""
     if p.HEADINGS.search(text):
         return HEADING
-    return SIGNATURE if p.SIGNATORIES.search(text) else ""
+    return SIGNATURE if asks_signatories(text) else ""
 
 
 def _kind(wanted: Expected | None, theme: str, change: bool) -> str:
@@ -353,7 +360,7 @@ def analyze(
         documents=naming.sources,
         topic=read(naming.rest) if naming.sources else asks,
         earlier=_earlier(previous_question(history), corpus, max_named),
-        listing=bool(p.LIST.search(cleaned) or p.SIGNATORIES.search(cleaned)),
+        listing=bool(p.LIST.search(cleaned)) or asks_signatories(cleaned),
         structure=_structure(cleaned),
         summary=bool(p.SUMMARY.search(cleaned)),
         among=bool(history) and bool(p.AMONG.search(cleaned)),

@@ -159,9 +159,6 @@ THEME_FILLER = re.compile(r"(?:\s+(?:at all|anywhere|in (?:it|them)))+\s*$|^(?:t
 # A question about a picture, which only its caption answers. For: "Who is credited with the
 # photo of Trump and the Central Asian presidents in the Diplomat article?"
 PHOTO = re.compile(r"\b(?:photo\w*|pictures?|pictured|images?|captions?)\b", re.IGNORECASE)
-# A question about who signed a text, which its signature block answers. For: "Who signed the
-# New York Declaration?", "And who signed for Kyrgyzstan?" (not "a significant step").
-SIGNED = re.compile(r"\b(?:sign(?:ed|s)?|signator(?:y|ies)|signatures?)\b", re.IGNORECASE)
 
 # A question that asks for several things, answered with the items of a list. For: "Which
 # commercial deals did Kazakhstan announce…", "List the commitments the foreign ministers
@@ -194,16 +191,13 @@ AMONG = re.compile(
 # A question about how a document is divided. For: "what are the section headings of the 2023
 # New York Declaration?" (its headings, not the sentences most like the question).
 HEADINGS = re.compile(r"\b(?:section\s+)?(?:headings?|section titles?)\b", re.IGNORECASE)
-# A question about who signed a text (for a party, or all of them). For: "And who signed for
-# Kyrgyzstan?" (the signature block's line), not "Which deals did Kazakhstan sign?".
+# A question about who signed a text, which its signature block answers. For: "And who signed
+# for Kyrgyzstan?" (the block's line), "Who signed the New York Declaration?" (the block), not
+# "Which deals did Kazakhstan sign?".
 SIGNER = re.compile(r"\bwho\s+(?:\w+\s+){0,2}?signed\b|\bsignator(?:y|ies)\b", re.IGNORECASE)
-# A question for everyone who signed a text, which its signature block lists; not for the one
-# who signed for a party. For: "Who signed the New York Declaration? I need all six leaders'
-# names.", not "Who signed the New York Declaration on behalf of the Kyrgyz Republic?".
-SIGNATORIES = re.compile(
-    r"\b(?:who (?:all )?signed|signatories)\b(?![^?]*\b(?:for|on behalf|on its behalf)\b)",
-    re.IGNORECASE,
-)
+# What narrows who signed to one party, after SIGNER. For: "Who signed the New York
+# Declaration on behalf of the Kyrgyz Republic?" (one line, not the whole block).
+FOR_PARTY = re.compile(r"\b(?:for|on behalf of|on its behalf)\b", re.IGNORECASE)
 
 # --- Documents a question names ----------------------------------------------------------
 
