@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from c5qa.answer.themes import DEFAULT_THEMES
 from c5qa.answer.types import Answer, Quote, Section
 from c5qa.index.store import IndexStore
 from c5qa.ingest.tokens import tokenize
-from c5qa.query.request import COMMENTARY, Period
+from c5qa.query.request import COMMENTARY, BadRequest, Period
 from c5qa.settings import Settings
 
 CLASSES = ("continued", "dropped", "new")
@@ -147,9 +148,13 @@ def diff(
     encode: Callable[[list[str]], np.ndarray],
     settings: Settings,
 ) -> Diff:
-    """The diff of side ``a`` against side ``b`` (see the module doc)."""
-    left = side_statements(side_sources(a, store), store)
-    right = side_statements(side_sources(b, store), store)
+    """The diff of side ``a`` against side ``b`` (see the module doc); a ``BadRequest`` when
+    a side has no documents."""
+    first, second = side_sources(a, store), side_sources(b, store)
+    for period, sources in ((a, first), (b, second)):
+        if not sources:
+            raise BadRequest(f"no document of the corpus is dated {period.label}")
+    left, right = side_statements(first, store), side_statements(second, store)
     scores = match_scores(left, right, settings.counterpart_lexical_weight)
     bar = settings.counterpart_threshold
     kept: list[Item] = []
@@ -165,7 +170,7 @@ def diff(
         if not left or scores[:, j].max() < bar:
             new.append((None, statement, 0.0))
     names = [label for label, _ in DEFAULT_THEMES]
-    themes = encode([query for _, query in DEFAULT_THEMES])
+    themes = theme_vectors(encode)
     floor = settings.topic_floor
 
     def grouped(items: list[Item]) -> tuple[Topic, ...]:
@@ -179,16 +184,26 @@ def diff(
         grouped(kept),
         grouped(dropped),
         grouped(new),
-        _commentary(a, b, changed, store, settings.diff_commentary),
+        _commentary(first, (*first, *second), changed, store, settings.diff_commentary),
     )
 
 
+@lru_cache(maxsize=4)
+def theme_vectors(encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """The default themes encoded once per encoder: every diff labels its topics with them."""
+    return encode([query for _, query in DEFAULT_THEMES])
+
+
 def _commentary(
-    a: Period, b: Period, changed: list[Statement], store: IndexStore, limit: int
+    first: Sequence[str],
+    shown: Sequence[str],
+    changed: list[Statement],
+    store: IndexStore,
+    limit: int,
 ) -> tuple[Statement, ...]:
-    """The sentences of commentary (dated from A on) nearest what changed."""
-    shown = set(side_sources(a, store)) | set(side_sources(b, store))
-    since = min((store.documents[s].date for s in side_sources(a, store)), default="")
+    """The sentences of commentary (dated from A's first document on, ``first`` being A's
+    documents) nearest what changed; none from the documents ``shown`` as either side."""
+    since = min((store.documents[s].date for s in first), default="")
     sources = [
         s
         for s, d in store.documents.items()

@@ -10,14 +10,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from c5qa.answer.answerer import NOT_ENGLISH, NOTHING_TO_SEARCH, Answerer
-from c5qa.answer.diff import Compared, compared, diff, side_sources
+from c5qa.answer.diff import Compared, compared, diff
 from c5qa.answer.themes import DEFAULT_THEMES, ThemeMap, ThemeMaps
 from c5qa.answer.types import Answer
 from c5qa.app.library import DocumentRow, Library, Status
 from c5qa.index.embedding import Embedder
 from c5qa.index.store import IndexProblem, IndexReport, IndexStore
 from c5qa.query.analysis import Corpus, Question, analyze
-from c5qa.query.request import BadRequest, Filters, Message, Period, Request
+from c5qa.query.request import Filters, Message, Period, Request
 from c5qa.query.sides import side
 from c5qa.retrieve.search import Passage
 from c5qa.retrieve.searcher import Searcher
@@ -139,9 +139,6 @@ class Service:
         store, corpus = self.library.current()
         limit = self.settings.max_named_documents
         first, second = side(a, corpus, limit), side(b, corpus, limit)
-        for period in (first, second):
-            if not side_sources(period, store):
-                raise BadRequest(f"no document of the corpus is dated {period.label}")
         result = diff(first, second, store, self.embedder.encode, self.settings)
         return compared(result, store, self.settings.diff_topics)
 
