@@ -205,8 +205,9 @@ def _at(scores: np.ndarray, same: np.ndarray, bar: float) -> tuple[float, float]
 
 def counterpart(base, pairs: list[dict]) -> None:
     """For each lexical weight, the threshold with the best F1 on all pairs; its precision and
-    recall when chosen on one half of the pairs and measured on the other (both ways); and the
-    false "same" calls by label, with the diff's own scoring (``answer.diff.match_scores``)."""
+    recall when chosen on one half of the pairs and measured on the other (both ways); the
+    false "same" calls by label, with the diff's own scoring (``answer.diff.match_scores``);
+    then precision and recall at the settings' weight and threshold."""
 
     from c5qa.answer.diff import Statement, match_scores
     from c5qa.ingest.tokens import tokenize
@@ -248,6 +249,12 @@ def counterpart(base, pairs: list[dict]) -> None:
             f"{np.mean([f[0] for f in fitted]):.3f} / {np.mean([f[1] for f in fitted]):.3f}"
             f"   {wrong[0]}, {wrong[1]}"
         )
+    weight, bar = base.counterpart_lexical_weight, base.counterpart_threshold
+    values = np.array(
+        [float(match_scores([a], [b], weight)[0, 0]) for a, b in zip(*sides, strict=True)]
+    )
+    precision, recall = _at(values, same, bar)
+    print(f"at the settings' weight {weight} and threshold {bar}: P {precision:.3f} R {recall:.3f}")
 
 
 def main() -> None:

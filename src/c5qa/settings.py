@@ -76,22 +76,23 @@ class Settings:
     # context_terms): at 1.0 the sentence that answered the previous question led again ("Who
     # joined her on the trip?" → who led the delegation); at 0 a pronoun lost its referent
     # ("Is there a condition on that?"). Chosen on the 29 follow-ups of eval/answers.jsonl and
-    # eval/questions.jsonl (python bench/scores.py diff against 1.0): 0.05 gains 5 and loses 3,
+    # eval/questions.jsonl (`C5QA_CONTEXT_TERM_WEIGHT=w python bench/scores.py save w.json` for
+    # each w, then `python bench/scores.py diff 1.0.json w.json`): 0.05 gains 5 and loses 3,
     # 0.1 5/2, 0.15 and 0.2 5/1, 0.25 3/1, 0.35 2/1; eval/heldout9.jsonl checks it after.
     context_term_weight: float = 0.2
     # --- Questions about change (side by side) -----------------------------------------------
     # A diff (answer/diff.py): b restates a when cosine + counterpart_lexical_weight x their
     # terms' Jaccard overlap reaches counterpart_threshold. Chosen on 393 labelled sentence
-    # pairs (`python bench/tune.py counterpart --pairs eval/pairs.jsonl eval/pairs-best.jsonl`,
-    # pooled): eval/pairs.jsonl, 193 pairs of two documents chosen by a reader, and
-    # eval/pairs-best.jsonl, 200 of the diff's own best matches (what it decides on). Weight
-    # 0.5 at 0.606 has the best pooled F1, 0.643 (P 0.597, R 0.696; cross-fitted on halves P
-    # 0.590, R 0.674); on the chosen pairs alone P 0.83, R 0.74, but on the diff's own best
-    # matches P 0.35, R 0.62: most of its near misses are a related commitment, which cosine
-    # and shared words do not tell apart (weights 0-0.75 and a logistic regression over
-    # cosine, Jaccard and idf-weighted overlap all stay below F1 0.49 there). A margin over
-    # each statement's nearest neighbours (Artetxe & Schwenk, 2019) and requiring the best
-    # match both ways scored worse on eval/pairs.jsonl (F1 0.71-0.80 against 0.83).
+    # pairs (`python bench/tune.py counterpart --pairs eval/pairs.jsonl eval/pairs-best.jsonl`):
+    # eval/pairs.jsonl, 193 pairs of two documents chosen by a reader, and
+    # eval/pairs-best.jsonl, 200 of the diff's own best matches (what it decides on). Pooled,
+    # weight 0.5 at 0.606 has the best F1, 0.643 (cross-fitted on halves P 0.590, R 0.674).
+    # At 0.61: P 0.821, R 0.708 on the chosen pairs, but P 0.357, R 0.541 on the diff's own
+    # best matches, where no weight reaches F1 0.49: most near misses are a related commitment,
+    # which cosine and shared words do not tell apart. (Experiments not kept, without a figure
+    # here: a logistic regression over cosine, Jaccard and idf-weighted overlap, a margin over
+    # each statement's nearest neighbours, and requiring the best match both ways did no
+    # better.)
     counterpart_threshold: float = 0.61
     counterpart_lexical_weight: float = 0.5
     # A diff's statement belongs to the nearest default theme at this cosine, else to "other"
