@@ -12,6 +12,7 @@ from c5qa.query.analysis import (
     Question,
     analyze,
     context_terms,
+    documents_apart,
     numbered,
     previous_question,
     ranked_terms,
@@ -206,6 +207,38 @@ def test_a_question_of_change_with_no_topic_of_its_own_asks_for_the_overall_chan
     assert _read("What changed between 2023 and 2025?", corpus).overall
     assert not _read("How did security cooperation change between 2023 and 2025?", corpus).overall
     assert not _read("What changed in 2025?", corpus).overall
+
+
+@pytest.mark.parametrize(
+    ("question", "periods", "asked_first"),
+    [
+        # A period and a document no period holds are two sides (#16).
+        ("How does the 2025 summit differ from the New York Declaration?", ["2025"], ""),
+        ("What changed between the Biden-era declaration and the 2025 summit?", ["2025"], ""),
+        # Two named documents, and a class asked for.
+        (
+            "What did the 2023 New York Declaration keep from the 2015 Samarkand declaration?",
+            ["2015", "2023"],
+            "continued",
+        ),
+        ("What is new in 2025 compared with 2023?", ["2023", "2025"], "new"),
+        # What any document says is no topic of its own.
+        ("Which commitments of 2023 were dropped in 2025?", ["2023", "2025"], "dropped"),
+    ],
+)
+def test_a_question_of_change_between_two_sides_of_any_kind_is_a_diff(
+    corpus: Corpus, question: str, periods: list[str], asked_first: str
+) -> None:
+    asked = _read(question, corpus)
+    assert asked.overall
+    assert [p.label for p in asked.periods] == periods
+    assert asked.diff_class == asked_first
+
+
+def test_documents_no_named_period_holds_are_sides_by_year() -> None:
+    dates = {"a.txt": "2023-09-21", "b.txt": "2025-11-07", "c.txt": "2025-11-07"}
+    assert documents_apart([Period("2025", "2025", "2025")], list(dates), dates) == [("a.txt",)]
+    assert documents_apart([], list(dates), dates) == [("a.txt",), ("b.txt", "c.txt")]
 
 
 def test_a_numbered_event_no_document_numbers_so_is_unknown(corpus: Corpus) -> None:

@@ -161,6 +161,8 @@ def test_diff_prints_the_lead_and_json_with_its_classes(
     assert shape["continued"] and shape["passages"]
     code, _, err = _cli(capsys, corpus_service, "diff", "2016", "2023")
     assert code == 2 and "no document of the corpus is dated 2016" in err
+    code, out, _ = _cli(capsys, corpus_service, "diff", "2023", "2025", "--theme", "water")
+    assert code == 0 and out.startswith("On water, compared with 2023, 2025")
 
 
 def test_clear_errors_exit_2(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:

@@ -68,3 +68,25 @@ def test_the_new_york_declaration_against_the_2025_summit(corpus_service: Servic
 def test_a_side_without_documents_is_refused(corpus_service: Service) -> None:
     with pytest.raises(BadRequest, match="no document of the corpus is dated 2016"):
         corpus_service.diff("2016", "2023")
+
+
+def test_the_class_asked_for_comes_first(corpus_service: Service) -> None:
+    """ "What is new…" is answered by the diff, its new topics counted and shown first."""
+    answer = corpus_service.ask("What is new in 2025 compared with 2023?")
+    assert answer.lead.startswith("Compared with 2023, 2025 adds ")
+    assert [s.label for s in answer.sections[:3]] == ["New", "Continued", "Dropped"]
+
+
+def test_a_theme_narrows_the_diff_and_its_commentary(corpus_service: Service) -> None:
+    """ "--theme water": only water's topics, and the commentary nearest them (#16); a theme
+    of one's own ("glaciers=glacier preservation") is labelled beside the default ones."""
+    water = corpus_service.diff("2023", "2025", "water")
+    assert water.answer.lead.startswith("On water, compared with 2023, 2025 ")
+    assert water.theme == "water" and diff_json(water)["theme"] == "water"
+    assert {topic for _, topic, _, _ in water.topics} == {"water"}
+    notes = " ".join(q.text for q in water.answer.sections[-1].all_quotes())
+    assert "water" in notes
+    glaciers = corpus_service.diff("2023", "2025", "glaciers=glacier preservation")
+    assert [(c, t) for c, t, _, _ in glaciers.topics] == [("dropped", "glaciers")]
+    with pytest.raises(BadRequest, match="one theme"):
+        corpus_service.diff("2023", "2025", "water, energy")

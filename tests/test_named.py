@@ -41,6 +41,9 @@ def identities():
         ("In his remarks after the meeting, what did Biden say?", (REMARKS,)),
         ("What did the White House readout of Biden's meeting announce?", (READOUT,)),
         ("What does the Diplomat article argue?", (DIPLOMAT,)),
+        # By the administration its publisher names (#16).
+        ("What changed between the Biden-era declaration and the 2025 summit?", (NEW_YORK,)),
+        ("Did the Biden administration's declaration mention water?", (NEW_YORK,)),
         # Not held: no fact sheet is Uzbekistan's, no 2025 statement is on economic cooperation.
         ("What deals did the Uzbekistan fact sheet list?", ()),
         ("What did the 2025 joint statement of intent on economic cooperation outline?", ()),

@@ -121,6 +121,25 @@ ROWS = [
         {},
     ),
     (
+        "CHANGE_CLASS",
+        "What is new in 2025 compared with 2023?",
+        "What changed between 2023 and 2025?",
+        {"new": "new"},
+    ),
+    ("CHANGE_NOUNS", "commitments priorities", "security cooperation", {}),
+    (
+        "ADMINISTRATION",
+        "The White House (Biden administration; archived at bidenwhitehouse.archives.gov)",
+        "U.S. Department of State; retrieved from MENAFN republication",
+        {"name": "Biden"},
+    ),
+    (
+        "ERA",
+        "What changed between the Biden-era declaration and the 2025 summit?",
+        "What does A New Era in U.S.-Kazakhstan Relations list?",
+        {"name": "Biden"},
+    ),
+    (
         "SUMMIT",
         "What changed between the 2023 New York Declaration and the 2025 summit?",
         "What did the summit in 2023, and the 2025 statements, say?",

@@ -54,3 +54,9 @@ def test_a_question_s_sides_are_its_named_documents_or_its_summit_s_day(
     plain = "What changed between 2023 and 2025?"
     years = corpus_service.analyze(plain).periods
     assert asked_sides(plain, years, (), store) == tuple(years)
+    # A document no named period holds is a side of its own, sides earliest first (#16).
+    question = "How does the 2025 summit differ from the New York Declaration?"
+    asked = corpus_service.analyze(question)
+    first, second = asked_sides(question, asked.periods, asked.documents, store)
+    assert first.sources == (NEW_YORK,) and first.label.startswith("the 2023 C5+1 Leaders")
+    assert (second.start, second.sources) == ("2025-11-07", ())

@@ -52,10 +52,11 @@ class Answerer:
             return abstention(asked.text, NOTHING_TO_SEARCH)
         searcher, k, mode = self.searcher, request.k, request.mode
         periods = self._scopes(asked, store) if request.filters is None else ()
-        if periods and asked.overall:  # "What changed between 2023 and 2025?"
-            sides = asked_sides(asked.text, periods, asked.documents, store)
+        if asked.overall and request.filters is None:  # "What changed between 2023 and 2025?"
+            sides = asked_sides(asked.text, asked.periods, asked.documents, store)
             result = diff(sides[0], sides[1], store, searcher.encode, self.settings)
-            return compared(result, store, self.settings.diff_topics, asked.text).answer
+            limit, first = self.settings.diff_topics, asked.diff_class
+            return compared(result, store, limit, asked.text, first).answer
         if periods and asked.theme:  # "Does the 2025 statement mention climate change?"
             theme = analyze(asked.theme, (), corpus, self.settings.max_question_chars)
             query = searcher.query(theme.asks)

@@ -63,6 +63,7 @@ class Diff:
     dropped: tuple[Topic, ...]
     new: tuple[Topic, ...]
     commentary: tuple[Statement, ...]
+    theme: str = ""  # the one theme the diff was narrowed to, or ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Compared:
     b: str
     topics: tuple[tuple[str, str, tuple[int, ...], tuple[int, ...]], ...]  # class, topic, a, b
     commentary: tuple[int, ...]
+    theme: str = ""
 
 
 def side_sources(period: Period, store: IndexStore) -> tuple[str, ...]:
@@ -147,9 +149,11 @@ def diff(
     store: IndexStore,
     encode: Callable[[list[str]], np.ndarray],
     settings: Settings,
+    theme: tuple[str, str] | None = None,
 ) -> Diff:
     """The diff of side ``a`` against side ``b`` (see the module doc); a ``BadRequest`` when
-    a side has no documents."""
+    a side has no documents. A ``theme`` (label, search text) narrows it to the statements
+    whose nearest theme, among the default ones and it, is that theme (``--theme water``)."""
     first, second = side_sources(a, store), side_sources(b, store)
     for period, sources in ((a, first), (b, second)):
         if not sources:
@@ -169,23 +173,41 @@ def diff(
     for j, statement in enumerate(right):
         if not left or scores[:, j].max() < bar:
             new.append((None, statement, 0.0))
-    names = [label for label, _ in DEFAULT_THEMES]
-    themes = theme_vectors(encode)
+    names, themes = _themes(encode, theme)
     floor = settings.topic_floor
 
     def grouped(items: list[Item]) -> tuple[Topic, ...]:
         by = [x if x is not None else y for x, y, _ in items]
-        return _topics(items, topic_labels([s for s in by if s is not None], themes, names, floor))
+        labels = topic_labels([s for s in by if s is not None], themes, names, floor)
+        if theme is not None:
+            kept = [i for i, (label, _) in enumerate(labels) if label == theme[0]]
+            items, labels = [items[i] for i in kept], [labels[i] for i in kept]
+        return _topics(items, labels)
 
-    changed = [x for x, _, _ in dropped if x] + [y for _, y, _ in new if y]
+    gone, added = grouped(dropped), grouped(new)
+    # What the commentary is chosen by: what changed, on the theme when there is one.
+    changed = [s for t in gone for s in t.a] + [s for t in added for s in t.b]
     return Diff(
         a,
         b,
         grouped(kept),
-        grouped(dropped),
-        grouped(new),
+        gone,
+        added,
         _commentary(first, (*first, *second), changed, store, settings.diff_commentary),
+        theme[0] if theme else "",
     )
+
+
+def _themes(
+    encode: Callable[[list[str]], np.ndarray], theme: tuple[str, str] | None
+) -> tuple[list[str], np.ndarray]:
+    """The themes topics are labelled with: the default ones, and the one asked for when it
+    is not one of them."""
+    names = [label for label, _ in DEFAULT_THEMES]
+    vectors = theme_vectors(encode)
+    if theme is None or theme[0] in names:
+        return names, vectors
+    return [*names, theme[0]], np.vstack([vectors, encode([theme[1]])])
 
 
 @lru_cache(maxsize=4)
@@ -217,14 +239,22 @@ def _commentary(
     return tuple(sorted((found[i] for i in order.tolist()), key=lambda s: (s.source, s.start)))
 
 
-def compared(result: Diff, store: IndexStore, limit: int, question: str = "") -> Compared:
+HEADINGS = {"continued": "Continued", "dropped": "Dropped", "new": "New"}
+
+
+def compared(
+    result: Diff, store: IndexStore, limit: int, question: str = "", first: str = ""
+) -> Compared:
     """The diff as an answer: a lead that counts the topics of each class (what the search
     found, not a claim about the world), then each class's ``limit`` largest topics with one
-    quote per side, then the commentary."""
+    quote per side (the class asked for, ``first``, before the others), then the
+    commentary."""
     listing = Listing(store, ())
     rows = []
     sections = []
-    for name, heading in zip(CLASSES, ("Continued", "Dropped", "New"), strict=True):
+    order = sorted(CLASSES, key=lambda c: c != first)
+    for name in order:
+        heading = HEADINGS[name]
         parts = []
         for topic in getattr(result, name)[:limit]:
             a = tuple(listing.quote(s.source, s.start, s.end) for s in topic.a[:1])
@@ -236,12 +266,16 @@ def compared(result: Diff, store: IndexStore, limit: int, question: str = "") ->
     notes = tuple(listing.quote(s.source, s.start, s.end) for s in result.commentary)
     if notes:
         sections.append(Section("Commentary", notes, caption="analysis, not evidence"))
+    verbs = {"continued": "continues", "dropped": "drops", "new": "adds"}
+    counts = [f"{verbs[name]} {len(getattr(result, name))}" for name in order]
     lead = (
-        f"Compared with {result.a.label}, {result.b.label} continues {len(result.continued)} "
-        f"topics, drops {len(result.dropped)} and adds {len(result.new)}."
+        f"{f'On {result.theme}, c' if result.theme else 'C'}ompared with {result.a.label}, "
+        f"{result.b.label} {counts[0]} topics, {counts[1]} and {counts[2]}."
     )
     answer = Answer(question or lead, "answered", lead, tuple(sections), tuple(listing.passages))
-    return Compared(answer, result.a.label, result.b.label, tuple(rows), _numbers(notes))
+    return Compared(
+        answer, result.a.label, result.b.label, tuple(rows), _numbers(notes), result.theme
+    )
 
 
 def _numbers(quotes: Sequence[Quote]) -> tuple[int, ...]:

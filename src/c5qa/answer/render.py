@@ -216,6 +216,7 @@ def diff_json(compared: Compared) -> dict:
     return {
         "a": compared.a,
         "b": compared.b,
+        "theme": compared.theme,
         **classes,
         "commentary": list(compared.commentary),
         "lead": answer.lead,

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from c5qa.answer.answerer import NOT_ENGLISH, NOTHING_TO_SEARCH, Answerer
 from c5qa.answer.diff import Compared, compared, diff
-from c5qa.answer.themes import DEFAULT_THEMES, ThemeMap, ThemeMaps
+from c5qa.answer.themes import DEFAULT_THEMES, ThemeMap, ThemeMaps, parse_themes
 from c5qa.answer.types import Answer
 from c5qa.app.library import DocumentRow, Library, Status
 from c5qa.index.embedding import Embedder
 from c5qa.index.store import IndexProblem, IndexReport, IndexStore
 from c5qa.query.analysis import Corpus, Question, analyze
-from c5qa.query.request import Filters, Message, Period, Request
+from c5qa.query.request import BadRequest, Filters, Message, Period, Request
 from c5qa.query.sides import side
 from c5qa.retrieve.search import Passage
 from c5qa.retrieve.searcher import Searcher
@@ -134,12 +134,17 @@ class Service:
         asked = self._read(request.question, (), corpus)
         return self.answerer.themed(asked, list(periods or corpus.periods()), store, request.k)
 
-    def diff(self, a: str, b: str) -> Compared:
-        """What changed from side ``a`` to side ``b`` (periods or documents: query/sides.py)."""
+    def diff(self, a: str, b: str, theme: str = "") -> Compared:
+        """What changed from side ``a`` to side ``b`` (periods or documents: query/sides.py),
+        on one ``theme`` ("water", "ports=port infrastructure") when one is given."""
         store, corpus = self.library.current()
         limit = self.settings.max_named_documents
         first, second = side(a, corpus, limit), side(b, corpus, limit)
-        result = diff(first, second, store, self.embedder.encode, self.settings)
+        themes = parse_themes(theme, self.settings.max_themes)
+        if len(themes) > 1:
+            raise BadRequest(f"a diff takes one theme, not {len(themes)}")
+        narrowed = themes[0] if themes else None
+        result = diff(first, second, store, self.embedder.encode, self.settings, narrowed)
         return compared(result, store, self.settings.diff_topics)
 
     def themes(self, themes: tuple[tuple[str, str], ...] = DEFAULT_THEMES) -> ThemeMap:

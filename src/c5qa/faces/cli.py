@@ -229,7 +229,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from c5qa.answer.render import diff_json
 
-    compared = Service(_settings(args)).diff(args.a, args.b)
+    compared = Service(_settings(args)).diff(args.a, args.b, args.theme or "")
     answer = compared.answer
     print(json.dumps(diff_json(compared), ensure_ascii=False) if args.json else terminal(answer))
     return 0
@@ -367,6 +367,7 @@ def _add_diff(sub: Subcommands) -> None:
     _common(p)
     p.add_argument("a", help="a period (2023, 2015-2022, 2025-11) or documents (title words)")
     p.add_argument("b", help="the same, for the later side")
+    p.add_argument("--theme", help="only this theme's topics: a label, label=search text allowed")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_diff)
 

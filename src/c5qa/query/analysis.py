@@ -7,7 +7,7 @@ question's words, so a rule about questions has one home (this module and ``patt
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from c5qa.index.store import IndexStore
@@ -193,6 +193,38 @@ def side_by_side(question: str, corpus: Corpus) -> list[Period]:
     return []
 
 
+def documents_apart(
+    periods: Sequence[Period], sources: Sequence[str], dates: Mapping[str, str]
+) -> list[tuple[str, ...]]:
+    """The named documents that no named period holds, one group per year: each group is a
+    side of a diff ("the New York Declaration" against "the 2025 summit"; "the 2025 fact
+    sheets" are one side)."""
+    groups: dict[str, list[str]] = {}
+    for source in sources:
+        date = dates.get(source, "")
+        if not any(date and p.start <= date[: len(p.start)] <= p.end for p in periods):
+            groups.setdefault(date[:4], []).append(source)
+    return [tuple(group) for group in groups.values()]
+
+
+def asks_overall(question: str, naming: Naming, periods: Sequence[Period], corpus: Corpus) -> bool:
+    """Whether a question asks what changed overall between two sides (two periods, a period
+    and a document, two documents) with no topic of its own: the words left once the sides'
+    names, the words of change and the classes asked for (``CHANGE_CLASS``) are taken out
+    name no more than what any document says (``CHANGE_NOUNS``)."""
+    asked = about_change(question) or p.CHANGE_CLASS.search(naming.rest)
+    rest = period_free(p.CHANGE_CLASS.sub(" ", naming.rest))
+    dates = {i.source: i.date for i in corpus.identities}
+    sides = len(periods) + len(documents_apart(periods, naming.sources, dates))
+    return bool(asked) and sides == 2 and set(read(rest).terms) <= p.CHANGE_NOUNS
+
+
+def asked_class(naming: Naming) -> str:
+    """The class of a diff a question asks for first ("new", "dropped", "continued"), or ""."""
+    match = p.CHANGE_CLASS.search(naming.rest)
+    return next((k for k, v in match.groupdict().items() if v), "") if match else ""
+
+
 def previous_question(history: Sequence[Message]) -> str:
     """The last question the user asked before this one: what a follow-up is about."""
     for message in reversed(history):
@@ -236,9 +268,11 @@ class Question:
     theme: str  # "Does X mention THEME?"
     theme_terms: tuple[str, ...]  # the theme's content terms
     change: bool  # asks how something developed
-    # Asks what changed overall between the two periods it names, with no topic of its own
-    # ("What changed between 2023 and 2025?"): answered by a diff (answer/diff.py).
+    # Asks what changed overall between the two sides it names, with no topic of its own
+    # ("What changed between 2023 and 2025?"): answered by a diff (answer/diff.py), its
+    # ``periods`` then being the periods named (one when the other side is a document).
     overall: bool
+    diff_class: str  # the diff's class it asks for first ("What is new in 2025…?"), or ""
     periods: tuple[Period, ...]  # answered side by side over these, or () for a plain answer
     within: Terms  # searched within each period: without years, dated events, words of change
     previous: str  # the earlier question a follow-up continues, or ""
@@ -340,7 +374,11 @@ def analyze(
     unknown = unknown_names(asks.names, corpus) if corpus else []
     events = unknown_events(cleaned, corpus) if corpus else []
     naming = documents_named(cleaned, theme, corpus, max_named)
-    periods = tuple(side_by_side(cleaned, corpus)) if corpus else ()
+    named_periods = periods_asked(cleaned, corpus) if corpus else []
+    overall = (
+        corpus is not None and not theme and asks_overall(cleaned, naming, named_periods, corpus)
+    )
+    periods = tuple(named_periods if overall else side_by_side(cleaned, corpus)) if corpus else ()
     within = read(period_free(cleaned))
     return Question(
         text=cleaned,
@@ -352,7 +390,8 @@ def analyze(
         change=change,
         periods=periods,
         within=within,
-        overall=len(periods) == 2 and not theme and not within.terms,
+        overall=overall,
+        diff_class=asked_class(naming) if overall else "",
         previous=previous_question(history),
         unknown=(*unknown, *events),
         unused=(*unused_names(cleaned, unknown), *events),

@@ -72,7 +72,10 @@ class Identity:
 def identity(document: Document) -> Identity:
     stem = re.sub(r"^[\d-]+_", "", PurePosixPath(document.source).stem)
     publisher = re.split(r"[;(]", document.publisher, maxsplit=1)[0]
-    text = " ".join((document.title, stem.replace("-", " "), publisher, document.kind))
+    administrations = [m.group(0) for m in p.ADMINISTRATION.finditer(document.publisher)]
+    text = " ".join(
+        (document.title, stem.replace("-", " "), publisher, document.kind, *administrations)
+    )
     nouns = frozenset(document_noun(m) for m in p.DOCUMENT_NOUN.finditer(text))
     return Identity(document.source, frozenset(tokenize(text)), nouns, document.date)
 
@@ -107,12 +110,19 @@ def references(question: str) -> list[Reference]:
                 document_noun(match),
                 word.endswith("s") and word not in ("remarks", "analysis"),
                 # Without the possessive's "s" ("Biden's remarks").
-                frozenset(w for w in tokenize(f"{head} {match.group(0)} {tail}") if len(w) > 1),
+                frozenset(
+                    w for w in tokenize(_eras(f"{head} {match.group(0)} {tail}")) if len(w) > 1
+                ),
                 reference_date(f"{head} {tail}"),
                 (start, covered),
             )
         )
     return found
+
+
+def _eras(text: str) -> str:
+    """ "Biden-era" read as "Biden administration", as a publisher names it."""
+    return p.ERA.sub(lambda m: f"{m['name']} administration", text)
 
 
 # Nouns that name a document of any kind: "the C5+1 cultural heritage document".
@@ -204,6 +214,8 @@ def _unnamed(
     if len(reference.date) >= 7:  # "Sept 2023": any spelling of a month names the date
         naming |= p.MONTH_WORDS
     kept = [
-        w for w in span.split() if not (tokenize(w) and all(used(t, naming) for t in tokenize(w)))
+        w
+        for w in span.split()
+        if not (tokenize(w) and all(used(t, naming) for t in tokenize(_eras(w))))
     ]
     return f" {' '.join(kept)} "

@@ -81,6 +81,25 @@ CHANGE = re.compile(
     r"st(ay|ayed|ays) the same)\b",
     re.IGNORECASE,
 )
+# Which class of a diff a question of change asks for: what is new, what was dropped, what
+# carried over. For: "What is new in 2025 compared with 2023?", "What was dropped between the
+# 2023 declaration and 2025?", "What did the 2025 summit keep from the New York Declaration?"
+# (the class answered first).
+CHANGE_CLASS = re.compile(
+    r"\b(?:(?P<new>new|add(?:s|ed)?|introduc\w*|first appear\w*)|"
+    r"(?P<dropped>dropp\w*|no longer|abandon\w*|disappear\w*|omit\w*|left out)|"
+    r"(?P<continued>kept|keep\w*|carr(?:y|ied|ies) over|continu\w*|still|retain\w*|"
+    r"st(?:ay|ayed|ays) the same))\b",
+    re.IGNORECASE,
+)
+# Words of a question of change that name what any document says, not a topic of its own.
+# For: "Which commitments of 2023 were dropped in 2025?" (answered by the whole diff).
+CHANGE_NOUNS = frozenset(
+    tokenize(
+        "commitment commitments priority priorities agenda topic topics theme themes issue "
+        "issues focus emphasis content different difference differences"
+    )
+)
 # A summit named by its year, which its documents date to one day. For: "What changed between
 # the 2023 New York Declaration and the 2025 summit?" (not the Senate resolution, days before).
 SUMMIT = re.compile(r"\b(?P<year>(?:19|20)\d{2})\b[^,.;?0-9]{0,40}?\bsummits?\b", re.IGNORECASE)
@@ -215,6 +234,13 @@ QUOTED_TITLE = re.compile(
 # A bill's number names the resolution it is. For: "Does S.Res.459 say anything about human
 # rights or democracy?"
 BILL = re.compile(r"[sh]\.\s?(?:con\.\s?|j\.\s?)?res\.\s?\d+", re.IGNORECASE)
+# The administration a publisher names, which a question may name a document by. For: "Did
+# the Biden administration's declaration mention water?" (the publisher: "The White House
+# (Biden administration…)").
+ADMINISTRATION = re.compile(r"\b(?P<name>[A-Z][a-z]+) [Aa]dministration\b")
+# An administration as an era, read as the administration. For: "What changed between the
+# Biden-era declaration and the 2025 summit?" (not "A New Era", a title).
+ERA = re.compile(r"\b(?P<name>[A-Z][a-z]+)-era\b")
 # A noun that names a document or the meeting it records, as questions and titles write it.
 # For: "Does the Turkmenistan fact sheet mention Afghanistan?", "the 2022 UNGA 77 C5+1 joint
 # statement", "the Senate resolution", "the fourth C5+1 ministerial" (a joint statement's title).

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from c5qa.index.store import IndexStore
 from c5qa.ingest.tokens import tokenize
 from c5qa.query import patterns as p
-from c5qa.query.analysis import Corpus, uses_name
+from c5qa.query.analysis import Corpus, documents_apart, uses_name
 from c5qa.query.named import named_documents
 from c5qa.query.request import BadRequest, Period, parse_periods
 
@@ -59,22 +59,36 @@ TITLE_CHARS = 60
 def asked_sides(
     question: str, periods: Sequence[Period], named: Sequence[str], store: IndexStore
 ) -> tuple[Period, ...]:
-    """The sides of a question of change that names two periods: each period's documents the
+    """The two sides of a question of change, earliest first: each period's documents the
     question names ("the 2023 New York Declaration"), else its summit's day when it names one
-    ("the 2025 summit": the day most of the year's documents were issued), else the period."""
+    ("the 2025 summit": the day most of the year's documents were issued), else the period;
+    and the named documents no period holds, one side per year ("the Biden-era declaration")."""
     summits = {m.group("year") for m in p.SUMMIT.finditer(question)}
+    documents = store.documents
     sides = []
     for period in periods:
-        own = [s for s in named if period.filters.admits(store.documents[s])]
+        own = [s for s in named if period.filters.admits(documents[s])]
         if own:
-            titles = "; ".join(store.documents[s].title for s in own)
-            titles = titles if len(titles) <= TITLE_CHARS else titles[: TITLE_CHARS - 1] + "…"
-            sides.append(Period(f"the {period.label} {titles}", "", "", tuple(own)))
+            sides.append(_named_side(period.label, own, store))
         elif period.start == period.end and period.start in summits:
             sides.append(_summit(period, store))
         else:
             sides.append(period)
-    return tuple(sides)
+    dates = {s: d.date for s, d in documents.items()}
+    for group in documents_apart(periods, named, dates):
+        sides.append(_named_side(documents[group[0]].date[:4], group, store))
+    return tuple(sorted(sides, key=lambda side: _first_date(side, store)))
+
+
+def _named_side(year: str, sources: Sequence[str], store: IndexStore) -> Period:
+    titles = "; ".join(store.documents[s].title for s in sources)
+    titles = titles if len(titles) <= TITLE_CHARS else titles[: TITLE_CHARS - 1] + "…"
+    return Period(f"the {year} {titles}".replace("  ", " "), "", "", tuple(sources))
+
+
+def _first_date(side: Period, store: IndexStore) -> str:
+    dates = [store.documents[s].date for s in side.sources if store.documents[s].date]
+    return min(dates) if side.sources and dates else side.start
 
 
 def _summit(period: Period, store: IndexStore) -> Period:
