@@ -4,6 +4,7 @@ statements they hold) and the warm time of a diff (median of five after one warm
     python bench/diff.py                     # 2015/2023, 2023/2025, the NYD and the summit
     python bench/diff.py "2019-2021" "2023"  # any two sides
     python bench/diff.py --record             # the Diplomat's claims against NYD -> summit
+    python bench/diff.py --quotations         # commentary sentences that quote a side
 
 Uses the index in the configured index_dir (run `c5qa index` first).
 """
@@ -59,15 +60,41 @@ def record(service: Service) -> None:
         print(f"{said:8} {claim:32} {dict(found)}")
 
 
+def quotations(service: Service) -> None:
+    """Each sentence of the commentary against 2023 and 2025: the largest share of its
+    terms one side statement holds (quotations near 1), highest first."""
+    from c5qa.answer.diff import containment, side_sources, side_statements
+    from c5qa.query.request import COMMENTARY
+    from c5qa.query.sides import side
+
+    store, corpus = service.library.current()
+    limit = service.settings.max_named_documents
+    sources = [s for p in ("2023", "2025") for s in side_sources(side(p, corpus, limit), store)]
+    quoted = side_statements(sources, store)
+    notes = [s for s, d in store.documents.items() if d.kind in COMMENTARY]
+    rows = [
+        (containment(s, quoted), store.documents[s.source].text[s.start : s.end])
+        for s in side_statements(notes, store)
+    ]
+    for share, text in sorted(rows, reverse=True):
+        print(f"{share:.2f}  {text[:90]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("sides", nargs="*", help="A B (default: the landmark pairs)")
     parser.add_argument("--record", action="store_true", help="the Diplomat's claims")
+    parser.add_argument(
+        "--quotations", action="store_true", help="commentary sentences quoting a side"
+    )
     args = parser.parse_args()
     pairs = [tuple(args.sides)] if len(args.sides) == 2 else LANDMARKS
     service = Service(load_settings())
     if args.record:
         record(service)
+        return
+    if args.quotations:
+        quotations(service)
         return
     service.warm()
     for a, b in pairs:
@@ -81,6 +108,8 @@ def main() -> None:
         print(compared.answer.lead)
         for section in compared.answer.sections:
             topics = ", ".join(part.label for part in section.parts) or section.note
+            if not section.parts and section.quotes:  # the commentary: its sentences, cut
+                topics = " | ".join(q.text[:70] for q in section.quotes)
             print(f"  {section.label}: {topics}")
 
 

@@ -227,3 +227,36 @@ def test_what_changed_reads_as_three_classes_of_topics(browser, url: str) -> Non
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "diff.png"), full_page=True)
     page.close()
+
+
+def test_the_compare_tab_shows_three_columns_whose_quotes_open_their_passages(
+    browser, url: str
+) -> None:
+    """#16: the Compare tab sets continued, dropped and new side by side, topic by topic; a
+    quote opens onto its passage with the quote in bold; a theme narrows the columns."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_label("A (earlier)").fill("New York Declaration")
+    page.get_by_label("B (later)").fill("2025-11-07")
+    page.get_by_role("button", name="Compare").click()
+    dropped = page.locator("#compare-dropped")
+    dropped.locator("details").first.wait_for(timeout=15_000)
+    body = page.locator("body").inner_text()
+    assert "Compared with New York Declaration, 2025-11-07 continues" in body
+    for name in ("continued", "dropped", "new"):
+        assert page.locator(f"#compare-{name} h4").count() >= 1, name
+    fold = dropped.locator("details").first
+    quote = fold.locator("summary").inner_text().split(" — ", 1)[1].rsplit(" [", 1)[0]
+    assert not fold.locator("strong").first.is_visible()
+    fold.locator("summary").click()
+    assert fold.locator("strong").first.inner_text() == quote
+    assert "2023-09-21" in fold.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
+    page.get_by_label("theme (optional)").fill("water")
+    page.get_by_role("button", name="Compare").click()
+    page.get_by_text("On water, compared with").wait_for(timeout=15_000)
+    assert dropped.locator("h4").all_inner_texts()[0].startswith("water")
+    assert page.locator("#compare-continued").inner_text().strip() == "none"
+    page.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from c5qa.answer.diff import Statement, match_scores, topic_labels
+from c5qa.answer.diff import Statement, containment, match_scores, topic_labels
 from c5qa.answer.render import diff_json
 from c5qa.app.service import Service
 from c5qa.query.request import BadRequest
@@ -30,6 +30,14 @@ def test_a_counterpart_score_is_cosine_plus_the_weighted_word_overlap() -> None:
     assert scores[0, 1] == pytest.approx(0.0)
     assert scores[0, 2] == pytest.approx(1 + 0.5 / 3)
     assert match_scores([], [same], 0.5).shape == (0, 1)
+
+
+def test_containment_is_the_largest_share_of_a_statement_s_terms_another_holds() -> None:
+    quote = _statement((1, 0), "water secur cooper")
+    others = [_statement((1, 0), "water secur cooper region"), _statement((0, 1), "water")]
+    assert containment(quote, others) == pytest.approx(1.0)
+    assert containment(quote, others[1:]) == pytest.approx(1 / 3)
+    assert containment(quote, []) == 0.0
 
 
 def test_a_statement_takes_its_nearest_theme_or_other() -> None:
@@ -63,6 +71,9 @@ def test_the_new_york_declaration_against_the_2025_summit(corpus_service: Servic
     sides = {q.source for s in answer.sections[:3] for q in s.all_quotes()}
     assert DIPLOMAT not in sides
     assert {answer.passages[n - 1].source for n in shape["commentary"]} == {DIPLOMAT}
+    # The analysis's own words, not its quotations of the declaration it weighs.
+    notes = " ".join(q.text for q in answer.sections[-1].all_quotes())
+    assert "advance efforts to create a more favorable business environment" not in notes
 
 
 def test_a_side_without_documents_is_refused(corpus_service: Service) -> None:

@@ -6,7 +6,14 @@ import re
 
 import pytest
 
-from c5qa.answer.render import chat_markdown, escape_markdown, markdown, source_card
+from c5qa.answer.diff import Compared
+from c5qa.answer.render import (
+    chat_markdown,
+    diff_columns,
+    escape_markdown,
+    markdown,
+    source_card,
+)
 from c5qa.answer.types import Answer, Quote, Section
 from c5qa.app.service import Service
 from c5qa.retrieve.search import Passage
@@ -169,3 +176,37 @@ def test_itemised_parts_come_one_per_line_with_their_labels() -> None:
     assert (
         markdown(answer) == "**Dropped:**\n- **water (2):** Water [1]\n- **trade (1):** Water [1]"
     )
+
+
+# The markup the Compare tab's folds are made of: ours, the only live HTML in them.
+FOLD_TAGS = ("<details>", "</details>", "<summary>", "</summary>", "<b>", "</b>")
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS[:3])
+def test_the_compare_tab_s_folds_keep_hostile_text_inert(url: str) -> None:
+    """A quote opens onto its passage (#16): the quote and date in our HTML summary, the
+    passage with the quote in bold under it; nothing of the document is live in either."""
+    passage = _passage(HOSTILE_TITLE, url, date="2024 <img src=x onerror=alert(5)>")
+    start = START + len(HEAD)
+    quote = Quote(1, passage.source, start, start + len(QUOTED), QUOTED, 0.9)
+    topic = Section(f"{HOSTILE_TITLE} (1)", (quote,))
+    sections = (
+        Section("Continued", parts=(topic,), itemised=True),
+        Section("Dropped", note="none"),
+        Section("New", note="none"),
+        Section("Commentary", (quote,), caption="analysis, not evidence"),
+    )
+    answer = Answer("q", "answered", "lead", sections, (passage,))
+    columns = diff_columns(Compared(answer, "a", "b", (), (1,)))
+    continued, dropped, new, commentary = columns
+    assert (dropped, new) == ("*none*", "*none*")
+    for column in (continued, commentary):
+        inert = column
+        for tag in FOLD_TAGS:
+            inert = inert.replace(tag, "")
+        _assert_inert(inert)
+        assert column.count("<details>") == 1 and "<b>[1]</b>" in column
+        assert html.unescape(column.split("<summary>")[1].split(" <b>")[0]) == (
+            f"{passage.date} — {QUOTED}"
+        )
+        assert HEAD + "**" + QUOTED + "**" + TAIL in _shown(column)

@@ -20,6 +20,7 @@ from c5qa.faces.ui import (
     UPLOADS_OFF,
     ask_api,
     build_app,
+    compare_sides,
     document_rows,
     draw_map,
     failed_rows,
@@ -257,6 +258,14 @@ def test_handlers_run_without_a_server(app_service: Service) -> None:
     too_many = ", ".join(f"theme {n}" for n in range(app_service.settings.max_themes + 1))
     plot, table, note = draw_map(app_service, too_many)  # refused before anything is encoded
     assert plot is None and table is None and note.startswith("themes must be at most 40")
+    # The Compare tab (#16): the lead, three columns of folds, the commentary.
+    lead, continued, dropped, new, notes = compare_sides(app_service, "2023", "2025", "water")
+    assert lead.startswith("**On water, compared with 2023, 2025 continues 0")
+    assert continued == new == "*none*" and "#### water" in dropped and "<details>" in dropped
+    assert "<details>" in notes
+    refused = compare_sides(app_service, "2016", "2023", "")
+    assert "no document of the corpus is dated 2016" in refused[0]
+    assert refused[1:] == ("", "", "", "")
 
 
 def test_malformed_api_calls_are_refused_at_info_without_a_trace(
@@ -339,6 +348,7 @@ def test_a_corrupt_index_gets_its_one_line_everywhere(broken: tuple[Client, Serv
     assert show_cell(service, "", cell).startswith(BROKEN)
     with pytest.raises(gr.Error, match=BROKEN):
         ask_api(service, "Leidos")
+    assert compare_sides(service, "2023", "2025", "")[0].startswith(BROKEN)
 
 
 def test_serve_starts_on_a_corrupt_index_and_rebuilds_it_behind_the_page(
@@ -399,6 +409,7 @@ def test_the_layout_reads_and_holds_nothing_of_the_corpus(app_service: Service) 
         raise AssertionError("the layout read the index")
 
     unread.documents = unread.status = unread.store = unread.themes = forbidden  # type: ignore[method-assign]
+    unread.diff = forbidden  # type: ignore[method-assign]
     build_app(unread)
     config = json.dumps(build_app(app_service).config, default=str)
     assert '"dropdown"' in config and '"dataframe"' in config  # what the check reads

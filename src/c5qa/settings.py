@@ -101,6 +101,14 @@ class Settings:
     # Topics shown per class (continued, dropped, new), and commentary sentences.
     diff_topics: int = 6
     diff_commentary: int = 3
+    # A sentence of commentary that holds this share of one side statement's terms quotes it
+    # and is not shown as commentary. On the seed corpus's analysis against 2023 and 2025
+    # (`python bench/diff.py --quotations`) its quotations hold 0.86-1.0, its own sentences
+    # at most 0.42.
+    quotation_containment: float = 0.75
+    # Quotes per side of each topic in the Compare tab: its columns have room for the rest of
+    # a topic, which the chat's one quote per side leaves out.
+    compare_quotes: int = 3
     # A period addresses a theme when its passages cover presence_coverage of the theme's
     # terms (a period's text rarely uses a question's framing), or when the theme's rarer
     # names hold named_share of one passage ("Afghanistan's place in the agenda").

@@ -193,7 +193,7 @@ def diff(
         grouped(kept),
         gone,
         added,
-        _commentary(first, (*first, *second), changed, store, settings.diff_commentary),
+        _commentary(first, (*first, *second), changed, [*left, *right], store, settings),
         theme[0] if theme else "",
     )
 
@@ -220,11 +220,14 @@ def _commentary(
     first: Sequence[str],
     shown: Sequence[str],
     changed: list[Statement],
+    quoted: list[Statement],
     store: IndexStore,
-    limit: int,
+    settings: Settings,
 ) -> tuple[Statement, ...]:
     """The sentences of commentary (dated from A's first document on, ``first`` being A's
-    documents) nearest what changed; none from the documents ``shown`` as either side."""
+    documents) nearest what changed; none from the documents ``shown`` as either side, and
+    none that quotes a statement of either side (``quoted``): an analysis quoting the
+    declaration it weighs gives the declaration's words, not its own."""
     since = min((store.documents[s].date for s in first), default="")
     sources = [
         s
@@ -234,21 +237,37 @@ def _commentary(
     found = side_statements(sources, store)
     if not found or not changed:
         return ()
+    bar = settings.quotation_containment
+    found = [s for s in found if not quoted or containment(s, quoted) < bar]
+    if not found:
+        return ()
     near = (np.stack([s.vector for s in found]) @ np.stack([s.vector for s in changed]).T).max(1)
-    order = np.argsort(-near)[:limit]
+    order = np.argsort(-near)[: settings.diff_commentary]
     return tuple(sorted((found[i] for i in order.tolist()), key=lambda s: (s.source, s.start)))
+
+
+def containment(statement: Statement, others: Sequence[Statement]) -> float:
+    """The largest share of ``statement``'s terms that one of ``others`` holds: 1.0 for a
+    verbatim quotation of it."""
+    terms = statement.terms
+    return max((len(terms & o.terms) / (len(terms) or 1) for o in others), default=0.0)
 
 
 HEADINGS = {"continued": "Continued", "dropped": "Dropped", "new": "New"}
 
 
 def compared(
-    result: Diff, store: IndexStore, limit: int, question: str = "", first: str = ""
+    result: Diff,
+    store: IndexStore,
+    limit: int,
+    question: str = "",
+    first: str = "",
+    per_topic: int = 1,
 ) -> Compared:
     """The diff as an answer: a lead that counts the topics of each class (what the search
-    found, not a claim about the world), then each class's ``limit`` largest topics with one
-    quote per side (the class asked for, ``first``, before the others), then the
-    commentary."""
+    found, not a claim about the world), then each class's ``limit`` largest topics with
+    ``per_topic`` quotes per side, a continued statement's beside its counterpart (the class
+    asked for, ``first``, before the others), then the commentary."""
     listing = Listing(store, ())
     rows = []
     sections = []
@@ -257,10 +276,13 @@ def compared(
         heading = HEADINGS[name]
         parts = []
         for topic in getattr(result, name)[:limit]:
-            a = tuple(listing.quote(s.source, s.start, s.end) for s in topic.a[:1])
-            b = tuple(listing.quote(s.source, s.start, s.end) for s in topic.b[:1])
+            shown_a, shown_b = _shown(topic, per_topic)
+            a = tuple(listing.quote(s.source, s.start, s.end) for s in shown_a)
+            b = tuple(listing.quote(s.source, s.start, s.end) for s in shown_b)
             rows.append((name, topic.label, _numbers(a), _numbers(b)))
-            parts.append(Section(f"{topic.label} ({topic.size})", (*a, *b)))
+            # A continued topic's statements are pairs: each beside its counterpart.
+            both = tuple(q for pair in zip(a, b, strict=True) for q in pair) if a and b else ()
+            parts.append(Section(f"{topic.label} ({topic.size})", both or (*a, *b)))
         note = "" if parts else "none"
         sections.append(Section(heading, note=note, parts=tuple(parts), itemised=bool(parts)))
     notes = tuple(listing.quote(s.source, s.start, s.end) for s in result.commentary)
@@ -276,6 +298,21 @@ def compared(
     return Compared(
         answer, result.a.label, result.b.label, tuple(rows), _numbers(notes), result.theme
     )
+
+
+def _shown(topic: Topic, limit: int) -> tuple[list[Statement], list[Statement]]:
+    """A topic's first ``limit`` statements of each side; of a continued topic, its surest
+    pairs whose counterparts differ (one statement of B can restate several of A: shown
+    once)."""
+    if not (topic.a and topic.b):
+        return list(topic.a[:limit]), list(topic.b[:limit])
+    a: list[Statement] = []
+    b: list[Statement] = []
+    for x, y in zip(topic.a, topic.b, strict=True):
+        if len(a) < limit and all(y is not z for z in b):
+            a.append(x)
+            b.append(y)
+    return a, b
 
 
 def _numbers(quotes: Sequence[Quote]) -> tuple[int, ...]:

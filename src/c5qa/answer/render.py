@@ -123,21 +123,26 @@ def source_card(answer: Answer, n: int) -> tuple[str, str]:
     quoted = sorted(
         (c.start - passage.start, c.end - passage.start) for c in answer.citations if c.n == n
     )
-    parts, cursor = [], 0
-    for start, end in quoted:
-        parts.append(escape_markdown(passage.text[cursor:start]))
-        parts.append("**" + escape_markdown(passage.text[start:end]) + "**")
-        cursor = end
-    parts.append(escape_markdown(passage.text[cursor:]))
     meta = " · ".join(x for x in (passage.publisher, passage.date, passage.location) if x)
     lines = [f"*{escape_markdown(meta)}*"] if meta else []
     if passage.partial:
         lines.append("*Partial text: the corpus holds only part of this document.*")
-    lines.append("".join(parts))
+    lines.append(_marked(passage.text, quoted))
     if passage.url:
         lines.append(safe_link(passage.url))
     lines.append(escape_markdown(passage.source))
     return _card_title(passage, n), "\n\n".join(lines)
+
+
+def _marked(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` escaped, with the (sorted) ``spans`` quoted from it in bold."""
+    parts, cursor = [], 0
+    for start, end in spans:
+        parts.append(escape_markdown(text[cursor:start]))
+        parts.append("**" + escape_markdown(text[start:end]) + "**")
+        cursor = end
+    parts.append(escape_markdown(text[cursor:]))
+    return "".join(parts)
 
 
 def _card_title(passage: Passage, n: int) -> str:
@@ -204,6 +209,47 @@ def to_json(answer: Answer) -> dict:
         "sections": [_section_json(s) for s in answer.sections],
         "notes": list(answer.notes),
     }
+
+
+def diff_columns(compared: Compared) -> tuple[str, ...]:
+    """The Compare tab's columns, one per class in ``CLASSES`` order, then the commentary:
+    each topic a heading, each quote a fold that opens its passage (the quote in bold, the
+    document, date and location under it)."""
+    answer = compared.answer
+    sections = {s.label.lower(): s for s in answer.sections}
+    columns = []
+    for name in CLASSES:
+        section = sections[name]
+        topics = [
+            f"#### {escape_markdown(part.label)}\n\n"
+            + "\n\n".join(_fold(answer, q) for q in part.quotes)
+            for part in section.parts
+        ]
+        columns.append("\n\n".join(topics) or f"*{section.note}*")
+    notes = sections.get("commentary")
+    quotes = notes.quotes if notes else ()
+    columns.append("\n\n".join(_fold(answer, q) for q in quotes) or "*none*")
+    return tuple(columns)
+
+
+def _fold(answer: Answer, quote: Quote) -> str:
+    """A quote that opens onto its passage: the summary is HTML (``_entities``), the passage
+    under it markdown, escaped as everywhere in the chat."""
+    passage = answer.passages[quote.n - 1]
+    body = _marked(passage.text, [(quote.start - passage.start, quote.end - passage.start)])
+    where = " · ".join(x for x in (passage.title, passage.date, passage.location) if x)
+    summary = f"{_entities(passage.date)} — {_entities(quote.text)} <b>[{quote.n}]</b>"
+    return (
+        f"<details><summary>{summary}</summary>\n\n{body}\n\n"
+        f"*{escape_markdown(where)}*\n\n</details>"
+    )
+
+
+def _entities(text: str) -> str:
+    """Text for inside our HTML: every character but letters, digits and spaces as a numeric
+    entity, so no markup, markdown or autolink can start in it (backslash escapes would
+    show there)."""
+    return "".join(c if c.isalnum() or c == " " else f"&#{ord(c)};" for c in text)
 
 
 def diff_json(compared: Compared) -> dict:

@@ -134,9 +134,10 @@ class Service:
         asked = self._read(request.question, (), corpus)
         return self.answerer.themed(asked, list(periods or corpus.periods()), store, request.k)
 
-    def diff(self, a: str, b: str, theme: str = "") -> Compared:
+    def diff(self, a: str, b: str, theme: str = "", per_topic: int = 1) -> Compared:
         """What changed from side ``a`` to side ``b`` (periods or documents: query/sides.py),
-        on one ``theme`` ("water", "ports=port infrastructure") when one is given."""
+        on one ``theme`` ("water", "ports=port infrastructure") when one is given, with
+        ``per_topic`` quotes of each side per topic."""
         store, corpus = self.library.current()
         limit = self.settings.max_named_documents
         first, second = side(a, corpus, limit), side(b, corpus, limit)
@@ -145,7 +146,7 @@ class Service:
             raise BadRequest(f"a diff takes one theme, not {len(themes)}")
         narrowed = themes[0] if themes else None
         result = diff(first, second, store, self.embedder.encode, self.settings, narrowed)
-        return compared(result, store, self.settings.diff_topics)
+        return compared(result, store, self.settings.diff_topics, per_topic=per_topic)
 
     def themes(self, themes: tuple[tuple[str, str], ...] = DEFAULT_THEMES) -> ThemeMap:
         """How strongly each document speaks to each theme (present at ``abstain_below``)."""

@@ -21,7 +21,14 @@ from typing import Any
 import gradio as gr
 from starlette.middleware import Middleware
 
-from c5qa.answer.render import chat_markdown, escape_markdown, passage_json, source_card, to_json
+from c5qa.answer.render import (
+    chat_markdown,
+    diff_columns,
+    escape_markdown,
+    passage_json,
+    source_card,
+    to_json,
+)
 from c5qa.answer.themes import DEFAULT_THEMES, ThemeMap, column_labels, parse_themes
 from c5qa.answer.themes import figure as map_figure
 from c5qa.answer.themes import table as map_table
@@ -357,6 +364,23 @@ def show_cell(service: Service, text: str, event: gr.SelectData) -> str:
     )
 
 
+# --- the Compare tab --------------------------------------------------------------------------
+
+
+def compare_sides(service: Service, a: str, b: str, theme: str) -> tuple[str, ...]:
+    """What changed from A to B: the lead, then the continued, dropped and new columns and
+    the commentary (``render.diff_columns``). A side or theme refused, or an index that
+    cannot be read, is said in the lead's place with the columns empty."""
+    started = time.perf_counter()
+    try:
+        compared = service.diff(a, b, theme, service.settings.compare_quotes)
+    except (IndexProblem, ValueError) as exc:  # BadRequest is a ValueError
+        event(log, logging.INFO, "compare.refused", error=_one_line(exc))
+        return (escape_markdown(_one_line(exc)), "", "", "", "")
+    _log_answer("compare", compared.answer, started)
+    return (f"**{escape_markdown(compared.answer.lead)}**", *diff_columns(compared))
+
+
 # --- layout -----------------------------------------------------------------------------------
 
 
@@ -481,6 +505,36 @@ def _themes_tab(service: Service) -> tuple[gr.Textbox, list[Any]]:
     return theme_text, [plot, heat, cell_evidence]
 
 
+def _compare_tab(service: Service) -> None:
+    """Two sides (periods or documents) and a theme; three columns (continued, dropped,
+    new) of topics whose quotes open their passages, and the commentary apart."""
+    with gr.Tab("Compare"):
+        gr.Markdown(
+            "What continued, was dropped or is new from **A** to **B**: each a period "
+            "(`2023`, `2015-2022`, `2025-11-07`) or documents (words of a title, a file "
+            "name). Open a quote to read its passage."
+        )
+        with gr.Row():
+            a = gr.Textbox(label="A (earlier)", value="2023")
+            b = gr.Textbox(label="B (later)", value="2025")
+            theme = gr.Textbox(label="theme (optional)", placeholder="e.g. water")
+        run = gr.Button("Compare", variant="primary")
+        lead = gr.Markdown()
+        columns = []
+        with gr.Row(equal_height=False):
+            for name in ("Continued", "Dropped", "New"):
+                with gr.Column(min_width=260):
+                    gr.Markdown(f"### {name}")
+                    columns.append(gr.Markdown(elem_id=f"compare-{name.lower()}"))
+        gr.Markdown("### Commentary (analysis, not evidence)")
+        commentary = gr.Markdown(elem_id="compare-commentary")
+        outputs = [lead, *columns, commentary]
+        handler = _bind(compare_sides, service)
+        run.click(handler, [a, b, theme], outputs, api_name="compare")
+        for box in (a, b, theme):
+            box.submit(handler, [a, b, theme], outputs, api_visibility="private")
+
+
 def _api(service: Service) -> None:
     """``/ask`` and ``/retrieve``. ``gr.api`` takes its schema from type hints, which a
     partial hides, so these forward to the handlers and do nothing else."""
@@ -511,6 +565,7 @@ def build_app(service: Service) -> gr.Blocks:
         gr.Markdown(INTRO)
         sources = _ask_tab(service)
         shown = _documents_tab(service, sources)
+        _compare_tab(service)
         theme_text, theme_outputs = _themes_tab(service)
         app.load(_bind(refresh, service), outputs=shown, api_visibility="private")
         app.load(_bind(draw_map, service), theme_text, theme_outputs, api_visibility="private")
