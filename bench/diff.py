@@ -63,7 +63,8 @@ def record(service: Service) -> None:
 def quotations(service: Service) -> None:
     """Each sentence of the commentary against 2023 and 2025: the largest share of its
     terms one side statement holds (quotations near 1), highest first."""
-    from c5qa.answer.diff import containment, side_sources, side_statements
+    from c5qa.answer.diff import side_sources
+    from c5qa.answer.statements import containment, side_statements
     from c5qa.query.request import COMMENTARY
     from c5qa.query.sides import side
 

@@ -7,6 +7,7 @@
         # questions answered side by side: how the periods judged present score
     python bench/tune.py counterpart  # a diff's counterpart score on eval/pairs.jsonl
     python bench/tune.py counterpart --pairs eval/pairs.jsonl eval/pairs-best.jsonl
+    python bench/tune.py themes       # the theme map's presence on eval/theme-presence.jsonl
 
 Uses the index in the configured index_dir (run `c5qa index` first).
 """
@@ -209,7 +210,7 @@ def counterpart(base, pairs: list[dict]) -> None:
     false "same" calls by label, with the diff's own scoring (``answer.diff.match_scores``);
     then precision and recall at the settings' weight and threshold."""
 
-    from c5qa.answer.diff import Statement, match_scores
+    from c5qa.answer.statements import Statement, match_scores
     from c5qa.ingest.tokens import tokenize
 
     embedder = Service(base).embedder
@@ -257,15 +258,73 @@ def counterpart(base, pairs: list[dict]) -> None:
     print(f"at the settings' weight {weight} and threshold {bar}: P {precision:.3f} R {recall:.3f}")
 
 
+def themes(base, cells: list[dict]) -> None:
+    """The theme map's presence on labelled theme x document cells ("addressed" is present;
+    "passing" and "absent" are not): the threshold with the best F1, its precision and
+    recall chosen on one half of the cells and measured on the other (both ways), and both
+    at the settings' threshold, beside the raw cosine of the best sentence at 0.40 that the
+    map used before."""
+    from c5qa.answer.themes import DEFAULT_THEMES, build_map
+
+    service = Service(base)
+    store = service.store()
+    lexical = base.counterpart_lexical_weight
+    built = build_map(store, service.embedder, DEFAULT_THEMES, base.theme_presence, lexical)
+    column = {source: d for d, (source, _, _) in enumerate(built.documents)}
+    row = {theme: t for t, theme in enumerate(built.themes)}
+    scores = np.array([built.cells[row[c["theme"]]][column[c["source"]]].score for c in cells])
+    present = np.array([c["label"] == "addressed" for c in cells])
+    half = np.arange(len(cells)) % 2 == 0
+    bar, precision, recall, f1 = best_point(scores, present)
+    fitted = [
+        _at(scores[~h], present[~h], best_point(scores[h], present[h])[0]) for h in (half, ~half)
+    ]
+    print(f"{len(cells)} cells, {int(present.sum())} addressed")
+    print(f"best F1 {f1:.3f} at {bar:.3f}: P {precision:.3f} R {recall:.3f}")
+    print(
+        f"cross-fitted: P {np.mean([f[0] for f in fitted]):.3f} "
+        f"R {np.mean([f[1] for f in fitted]):.3f}"
+    )
+    at = _at(scores, present, base.theme_presence)
+    print(f"at the settings' theme_presence {base.theme_presence}: P {at[0]:.3f} R {at[1]:.3f}")
+    cosine = np.array([_best_cosine(service, store, c) for c in cells])
+    before = _at(cosine, present, 0.40)
+    print(f"before (best sentence's cosine >= 0.40): P {before[0]:.3f} R {before[1]:.3f}")
+
+
+def _best_cosine(service: Service, store, cell: dict) -> float:
+    from c5qa.answer.themes import DEFAULT_THEMES
+
+    vector = service.embedder.encode([dict(DEFAULT_THEMES)[cell["theme"]]])[0]
+    first, end = store.ranges[cell["source"]]
+    return max(
+        (
+            float((store.chunk_sentence_vectors(i) @ vector).max(initial=0.0))
+            for i in range(first, end)
+        ),
+        default=0.0,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["fusion", "abstention", "presence", "counterpart"])
+    parser.add_argument(
+        "what", choices=["fusion", "abstention", "presence", "counterpart", "themes"]
+    )
     parser.add_argument("--questions", type=Path, nargs="+", default=[Path("eval/questions.jsonl")])
     parser.add_argument(
         "--pairs", type=Path, nargs="+", default=[Path("eval/pairs.jsonl")], help="counterpart"
     )
     args = parser.parse_args()
     sets = {path.stem: load_questions(path) for path in args.questions}
+    if args.what == "themes":
+        import json
+
+        path = Path("eval/theme-presence.jsonl")
+        themes(
+            load_settings(), [json.loads(line) for line in path.read_text().splitlines() if line]
+        )
+        return
     if args.what == "counterpart":
         import json
 

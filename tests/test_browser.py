@@ -218,7 +218,7 @@ def test_what_changed_reads_as_three_classes_of_topics(browser, url: str) -> Non
     items.first.wait_for(timeout=10_000)
     answer = page.locator("[data-testid='bot']").first.inner_text()
     assert answer.startswith("Compared with the 2023")
-    assert all(label in answer for label in ("Continued:", "Dropped:", "New:"))
+    assert all(label in answer for label in ("Continued (", "Dropped:", "New:"))
     texts = items.all_inner_texts()
     assert len(texts) >= 6 and all("[" in t for t in texts), texts
     assert any(t.startswith("cultural heritage") for t in texts), texts
@@ -259,4 +259,31 @@ def test_the_compare_tab_shows_three_columns_whose_quotes_open_their_passages(
     page.get_by_text("On water, compared with").wait_for(timeout=15_000)
     assert dropped.locator("h4").all_inner_texts()[0].startswith("water")
     assert page.locator("#compare-continued").inner_text().strip() == "none"
+    page.close()
+
+
+def test_the_theme_map_shows_evidence_on_hover_and_on_a_click(browser, url: str) -> None:
+    """#16: the map is a Plotly heatmap; hovering a cell shows its theme, document, verdict
+    and evidence sentence; clicking it opens the evidence under the map."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(url)
+    page.get_by_role("tab", name="Themes").click()
+    plot = page.locator("#theme-plot .js-plotly-plot")
+    plot.wait_for(timeout=20_000)
+    page.locator("#theme-plot .heatmaplayer").wait_for(timeout=10_000)
+    box = page.locator("#theme-plot .nsewdrag").first.bounding_box()
+    assert box is not None
+    # The top-left cell: the first theme ("security") in the oldest document.
+    x, y = box["x"] + 4, box["y"] + 4
+    page.mouse.move(x, y)
+    read = "() => document.querySelector('#theme-plot .hoverlayer').textContent"
+    page.wait_for_function(f"() => ({read})().includes('score')")
+    hover = page.evaluate(f"({read})()")
+    assert "security" in hover and "2015" in hover, hover
+    page.mouse.click(x, y)
+    page.get_by_text("security in", exact=False).first.wait_for(timeout=10_000)
+    shown = page.locator("body").inner_text()
+    assert "2015-11-01" in shown and "score" in shown
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "themes.png"), full_page=True)
     page.close()

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from c5qa.answer.diff import Statement, containment, match_scores, topic_labels
+from c5qa.answer.diff import topic_labels
 from c5qa.answer.render import diff_json
+from c5qa.answer.statements import Statement
 from c5qa.app.service import Service
 from c5qa.query.request import BadRequest
 
@@ -18,26 +19,6 @@ DIPLOMAT = "2025-11_the-diplomat-a-c5plus1-or-5-c1plus1s.txt"
 def _statement(vector: tuple[float, ...], words: str) -> Statement:
     v = np.array(vector, dtype=np.float32)
     return Statement("x.txt", 0, 0, v / np.linalg.norm(v), frozenset(words.split()))
-
-
-def test_a_counterpart_score_is_cosine_plus_the_weighted_word_overlap() -> None:
-    same = _statement((1, 0), "water secur")
-    other = _statement((0, 1), "boe aircraft")
-    half = _statement((1, 0), "water climat")
-    scores = match_scores([same], [same, other, half], lexical=0.5)
-    assert scores.shape == (1, 3)
-    assert scores[0, 0] == pytest.approx(1.5)
-    assert scores[0, 1] == pytest.approx(0.0)
-    assert scores[0, 2] == pytest.approx(1 + 0.5 / 3)
-    assert match_scores([], [same], 0.5).shape == (0, 1)
-
-
-def test_containment_is_the_largest_share_of_a_statement_s_terms_another_holds() -> None:
-    quote = _statement((1, 0), "water secur cooper")
-    others = [_statement((1, 0), "water secur cooper region"), _statement((0, 1), "water")]
-    assert containment(quote, others) == pytest.approx(1.0)
-    assert containment(quote, others[1:]) == pytest.approx(1 / 3)
-    assert containment(quote, []) == 0.0
 
 
 def test_a_statement_takes_its_nearest_theme_or_other() -> None:

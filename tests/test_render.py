@@ -176,6 +176,11 @@ def test_itemised_parts_come_one_per_line_with_their_labels() -> None:
     assert (
         markdown(answer) == "**Dropped:**\n- **water (2):** Water [1]\n- **trade (1):** Water [1]"
     )
+    captioned = Section(
+        "Continued", caption="each earlier statement", parts=topics[:1], itemised=True
+    )
+    answer = Answer("q", "answered", "", (captioned,), ())
+    assert markdown(answer) == "**Continued** (each earlier statement):\n- **water (2):** Water [1]"
 
 
 # The markup the Compare tab's folds are made of: ours, the only live HTML in them.

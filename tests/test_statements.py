@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from c5qa.answer.statements import statements
+import numpy as np
+import pytest
+
+from c5qa.answer.statements import Statement, containment, match_scores, statements
 from c5qa.app.service import Service
 
 NEW_YORK = "2023-09-21_c5plus1-new-york-declaration.txt"
@@ -32,3 +35,28 @@ def test_statements_come_in_document_order_with_their_vectors(corpus_service: Se
     starts = [start for start, _, _ in found]
     assert starts == sorted(starts)
     assert all(abs(float(v @ v) - 1.0) < 1e-3 for _, _, v in found)
+
+
+def _statement(vector: tuple[float, ...], words: str) -> Statement:
+    v = np.array(vector, dtype=np.float32)
+    return Statement("x.txt", 0, 0, v / np.linalg.norm(v), frozenset(words.split()))
+
+
+def test_a_counterpart_score_is_cosine_plus_the_weighted_word_overlap() -> None:
+    same = _statement((1, 0), "water secur")
+    other = _statement((0, 1), "boe aircraft")
+    half = _statement((1, 0), "water climat")
+    scores = match_scores([same], [same, other, half], lexical=0.5)
+    assert scores.shape == (1, 3)
+    assert scores[0, 0] == pytest.approx(1.5)
+    assert scores[0, 1] == pytest.approx(0.0)
+    assert scores[0, 2] == pytest.approx(1 + 0.5 / 3)
+    assert match_scores([], [same], 0.5).shape == (0, 1)
+
+
+def test_containment_is_the_largest_share_of_a_statement_s_terms_another_holds() -> None:
+    quote = _statement((1, 0), "water secur cooper")
+    others = [_statement((1, 0), "water secur cooper region"), _statement((0, 1), "water")]
+    assert containment(quote, others) == pytest.approx(1.0)
+    assert containment(quote, others[1:]) == pytest.approx(1 / 3)
+    assert containment(quote, []) == 0.0

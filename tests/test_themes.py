@@ -9,6 +9,7 @@ from c5qa.answer.themes import (
     ThemeMap,
     column_labels,
     figure,
+    interactive_figure,
     parse_themes,
     render_png,
     short_label,
@@ -76,9 +77,7 @@ def test_parse_themes_refuses_more_than_its_limit() -> None:
 def _map(documents: tuple[tuple[str, str, str], ...]) -> ThemeMap:
     themes = ("water", "energy")
     cells = tuple(
-        tuple(
-            Cell(0.1 + 0.2 * t + 0.1 * d, s, -1, 0, 0, "") for d, (s, _, _) in enumerate(documents)
-        )
+        tuple(Cell(0.1 + 0.2 * t + 0.1 * d, s, 0, 0, "") for d, (s, _, _) in enumerate(documents))
         for t in range(len(themes))
     )
     return ThemeMap(themes=themes, documents=documents, cells=cells, threshold=0.4)
@@ -157,3 +156,19 @@ def test_an_indexed_copy_of_a_document_gets_its_own_column(
     labels = column_labels(theme_map, 24)
     assert len(set(labels)) == len(labels) == len(sources)
     assert any(label.endswith(f"(copy-of-{KAZAKHSTAN})") for label in labels)
+
+
+def test_the_interactive_map_escapes_document_text_in_hovers_and_labels() -> None:
+    """Plotly renders a little HTML in hover text and axis labels (#16): a title or sentence
+    of a document is shown as text, never as markup; a present cell carries a dot."""
+    hostile = '<img src=x onerror=alert(1)> <a href="http://127.0.0.1:9">x</a>'
+    documents = (("a.txt", "2023-09-21", hostile), ("b.txt", "2025-11-07", "Fact Sheet"))
+    cells = ((Cell(0.6, "a.txt", 0, 5, hostile), Cell(0.2, "b.txt", 0, 5, "Water.")),)
+    theme_map = ThemeMap(themes=("water",), documents=documents, cells=cells, threshold=0.4)
+    heatmap = interactive_figure(theme_map).data[0]
+    texts = [*heatmap.x, *heatmap.y, *(h for row in heatmap.customdata for h in row)]
+    assert not any("<img" in t or "<a " in t for t in texts)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in heatmap.customdata[0][0]
+    assert "present, score 0.60" in heatmap.customdata[0][0]
+    assert "not addressed, score 0.20" in heatmap.customdata[0][1]
+    assert [list(row) for row in heatmap.text] == [["●", ""]]

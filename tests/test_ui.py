@@ -30,6 +30,7 @@ from c5qa.faces.ui import (
     respond,
     retrieve_api,
     show_cell,
+    show_point,
     source_choices,
     status_line,
     upload_allowed,
@@ -258,6 +259,9 @@ def test_handlers_run_without_a_server(app_service: Service) -> None:
     too_many = ", ".join(f"theme {n}" for n in range(app_service.settings.max_themes + 1))
     plot, table, note = draw_map(app_service, too_many)  # refused before anything is encoded
     assert plot is None and table is None and note.startswith("themes must be at most 40")
+    # A click on the map (#16) names its cell "row,column"; anything else shows nothing.
+    assert show_point(app_service, "water", "0,0").startswith("**water** in *")
+    assert show_point(app_service, "water", "0,99") == show_point(app_service, "", "x,1") == ""
     # The Compare tab (#16): the lead, three columns of folds, the commentary.
     lead, continued, dropped, new, notes = compare_sides(app_service, "2023", "2025", "water")
     assert lead.startswith("**On water, compared with 2023, 2025 continues 0")

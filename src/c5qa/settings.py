@@ -95,6 +95,10 @@ class Settings:
     # better.)
     counterpart_threshold: float = 0.61
     counterpart_lexical_weight: float = 0.5
+    # The theme map: a document addresses a theme when its best statement matches the theme
+    # at this score (matched as a diff matches statements, with counterpart_lexical_weight).
+    # Chosen on 204 labelled theme x document cells (`python bench/tune.py themes`).
+    theme_presence: float = 0.39
     # A diff's statement belongs to the nearest default theme at this cosine, else to "other"
     # (a label, not a judgement: a statement below it is still aligned).
     topic_floor: float = 0.25

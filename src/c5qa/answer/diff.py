@@ -21,24 +21,14 @@ from functools import lru_cache
 import numpy as np
 
 from c5qa.answer.lists import Listing
-from c5qa.answer.statements import statements
+from c5qa.answer.statements import Statement, containment, match_scores, side_statements
 from c5qa.answer.themes import DEFAULT_THEMES
 from c5qa.answer.types import Answer, Quote, Section
 from c5qa.index.store import IndexStore
-from c5qa.ingest.tokens import tokenize
 from c5qa.query.request import COMMENTARY, BadRequest, Period
 from c5qa.settings import Settings
 
 CLASSES = ("continued", "dropped", "new")
-
-
-@dataclass(frozen=True)
-class Statement:
-    source: str
-    start: int
-    end: int
-    vector: np.ndarray
-    terms: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -83,29 +73,6 @@ def side_sources(period: Period, store: IndexStore) -> tuple[str, ...]:
     """A side's documents: those it names, or those dated in its period (commentary aside)."""
     admits = period.filters.admits
     return tuple(s for s, d in store.documents.items() if admits(d))
-
-
-def side_statements(sources: Sequence[str], store: IndexStore) -> list[Statement]:
-    out = []
-    for source in sources:
-        text = store.documents[source].text
-        for start, end, vector in statements(store, source):
-            terms = frozenset(tokenize(text[start:end]))
-            out.append(Statement(source, start, end, vector, terms))
-    return out
-
-
-def match_scores(a: list[Statement], b: list[Statement], lexical: float) -> np.ndarray:
-    """[i, j]: how surely b[j] restates a[i]: their cosine plus ``lexical`` x the Jaccard
-    overlap of their terms."""
-    if not a or not b:
-        return np.zeros((len(a), len(b)), dtype=np.float32)
-    cosine = np.stack([s.vector for s in a]) @ np.stack([s.vector for s in b]).T
-    overlap = np.array(
-        [[len(x.terms & y.terms) / (len(x.terms | y.terms) or 1) for y in b] for x in a],
-        dtype=np.float32,
-    )
-    return cosine + lexical * overlap
 
 
 Item = tuple[Statement | None, Statement | None, float]  # a, b, how well it shows its topic
@@ -246,13 +213,7 @@ def _commentary(
     return tuple(sorted((found[i] for i in order.tolist()), key=lambda s: (s.source, s.start)))
 
 
-def containment(statement: Statement, others: Sequence[Statement]) -> float:
-    """The largest share of ``statement``'s terms that one of ``others`` holds: 1.0 for a
-    verbatim quotation of it."""
-    terms = statement.terms
-    return max((len(terms & o.terms) / (len(terms) or 1) for o in others), default=0.0)
-
-
+CONTINUED_CAPTION = "each earlier statement, then the closest restatement found later"
 HEADINGS = {"continued": "Continued", "dropped": "Dropped", "new": "New"}
 
 
@@ -284,7 +245,12 @@ def compared(
             both = tuple(q for pair in zip(a, b, strict=True) for q in pair) if a and b else ()
             parts.append(Section(f"{topic.label} ({topic.size})", both or (*a, *b)))
         note = "" if parts else "none"
-        sections.append(Section(heading, note=note, parts=tuple(parts), itemised=bool(parts)))
+        # A counterpart is the closest restatement found, often of a related commitment
+        # rather than the same one (``python bench/tune.py counterpart``): the reader checks.
+        caption = CONTINUED_CAPTION if name == "continued" and parts else ""
+        sections.append(
+            Section(heading, note=note, caption=caption, parts=tuple(parts), itemised=bool(parts))
+        )
     notes = tuple(listing.quote(s.source, s.start, s.end) for s in result.commentary)
     if notes:
         sections.append(Section("Commentary", notes, caption="analysis, not evidence"))

@@ -84,9 +84,9 @@ def _section(section: Section, passages: tuple[Passage, ...], style: _Style) -> 
     )
     if section.itemised:
         body = "".join(f"\n- {_section(part, passages, style)}" for part in section.parts)
-    if section.caption:
-        return f"**{style.text(section.label)}** ({style.text(section.caption)}): {body}"
     space = "" if body.startswith("\n") else " "
+    if section.caption:
+        return f"**{style.text(section.label)}** ({style.text(section.caption)}):{space}{body}"
     return f"**{style.text(section.label)}:**{space}{body}" if section.label else body
 
 

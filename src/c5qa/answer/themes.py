@@ -1,20 +1,25 @@
 """The theme map: how strongly each document, in date order, speaks to each theme.
 
-A cell is the cosine between the theme and the document's best-matching sentence (sentence
-vectors are already in the index, so a whole map costs one encode per theme). Cells at or above
-the answer policy's support threshold count as "present"; each keeps its evidence sentence.
+A cell is the theme matched against the document's best-matching statement, as a diff matches
+two statements (``answer/statements.py``: the stored sentence vectors plus word overlap, so a
+whole map costs one encode per theme). Cells at or above ``theme_presence`` (calibrated on the
+labelled cells of ``eval/theme-presence.jsonl``: ``python bench/tune.py themes``) count as
+"present"; each keeps its evidence statement.
 """
 
 from __future__ import annotations
 
+import html
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from c5qa.answer.statements import Statement, match_scores, side_statements
 from c5qa.index.embedding import Embedder
 from c5qa.index.store import IndexStore
+from c5qa.ingest.tokens import tokenize
 from c5qa.query.request import BadRequest
 from c5qa.settings import Settings
 
@@ -39,7 +44,6 @@ DEFAULT_THEMES: tuple[tuple[str, str], ...] = (
 class Cell:
     score: float
     source: str
-    chunk_id: int
     start: int
     end: int
     sentence: str
@@ -74,29 +78,38 @@ def parse_themes(text: str, limit: int = Settings.max_themes) -> tuple[tuple[str
 
 
 def build_map(
-    store: IndexStore, embedder: Embedder, themes: tuple[tuple[str, str], ...], threshold: float
+    store: IndexStore,
+    embedder: Embedder,
+    themes: tuple[tuple[str, str], ...],
+    threshold: float,
+    lexical: float,
 ) -> ThemeMap:
+    """Each theme against each document's statements, matched as a diff matches two
+    statements (``match_scores``: cosine plus ``lexical`` x word overlap); a cell keeps the
+    best statement, its evidence."""
     docs = sorted(store.documents.values(), key=lambda d: (d.date or "9999", d.source))
     vectors = embedder.encode([query for _, query in themes])
-    rows = []
-    for vector in vectors:
-        row = []
-        for doc in docs:
-            first, end = store.ranges.get(doc.source, (0, 0))
-            best = Cell(0.0, doc.source, -1, 0, 0, "")
-            for chunk_id in range(first, end):
-                chunk = store.chunks[chunk_id]
-                sims = store.chunk_sentence_vectors(chunk_id) @ vector
-                if len(sims) and float(sims.max()) > best.score:
-                    i = int(sims.argmax())
-                    s, e = chunk.sentences[i]
-                    best = Cell(float(sims.max()), doc.source, chunk_id, s, e, doc.text[s:e])
-            row.append(best)
-        rows.append(tuple(row))
+    asked = [
+        Statement("", 0, 0, vector, frozenset(tokenize(query)))
+        for vector, (_, query) in zip(vectors, themes, strict=True)
+    ]
+    columns = []
+    for doc in docs:
+        found = side_statements([doc.source], store)
+        scores = match_scores(asked, found, lexical)
+        column = []
+        for t in range(len(themes)):
+            if not found:
+                column.append(Cell(0.0, doc.source, 0, 0, ""))
+                continue
+            best = found[int(scores[t].argmax())]
+            sentence = doc.text[best.start : best.end]
+            column.append(Cell(float(scores[t].max()), doc.source, best.start, best.end, sentence))
+        columns.append(column)
     return ThemeMap(
         themes=tuple(label for label, _ in themes),
         documents=tuple((d.source, d.date, d.title) for d in docs),
-        cells=tuple(rows),
+        cells=tuple(tuple(column[t] for column in columns) for t in range(len(themes))),
         threshold=threshold,
     )
 
@@ -166,6 +179,59 @@ def figure(theme_map: ThemeMap):  # -> matplotlib Figure (imported lazily)
     return fig
 
 
+def interactive_figure(theme_map: ThemeMap):  # -> plotly Figure (imported lazily)
+    """The map as a Plotly heatmap for the chat: a cell's hover gives the theme, the document,
+    whether the theme is present and the evidence sentence; present cells carry a dot.
+    Document text and titles are untrusted: Plotly renders a little HTML in hover text and
+    axis labels, so every piece of them is escaped."""
+    import plotly.graph_objects as go
+
+    scores = theme_map.scores()
+    hover = [
+        [
+            _hover(theme, theme_map.documents[d], cell, theme_map.threshold)
+            for d, cell in enumerate(row)
+        ]
+        for theme, row in zip(theme_map.themes, theme_map.cells, strict=True)
+    ]
+    marks = [
+        ["●" if c.score >= theme_map.threshold else "" for c in row] for row in theme_map.cells
+    ]
+    heatmap = go.Heatmap(
+        z=scores,
+        x=[html.escape(label) for label in column_labels(theme_map, 24)],
+        y=[html.escape(theme) for theme in theme_map.themes],
+        text=marks,
+        texttemplate="%{text}",
+        customdata=hover,
+        hovertemplate="%{customdata}<extra></extra>",
+        colorscale="YlGnBu",
+        zmin=0.1,
+        zmax=0.8,
+        colorbar={"title": {"text": "best match"}},
+    )
+    fig = go.Figure(heatmap)
+    fig.update_layout(
+        title={"text": f"Themes across the documents (●: present, ≥ {theme_map.threshold:.2f})"},
+        height=160 + 34 * len(theme_map.themes),
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        xaxis={"tickangle": -50, "tickfont": {"size": 9}},
+        yaxis={"autorange": "reversed"},
+    )
+    return fig
+
+
+def _hover(theme: str, document: tuple[str, str, str], cell: Cell, threshold: float) -> str:
+    _, date, title = document
+    verdict = "present" if cell.score >= threshold else "not addressed"
+    words = html.escape(cell.sentence).split()
+    lines = [" ".join(words[i : i + 12]) for i in range(0, len(words), 12)][:6]
+    return (
+        f"<b>{html.escape(theme)}</b> in {html.escape(title)} ({html.escape(date)})<br>"
+        f"{verdict}, score {cell.score:.2f}<br><br>" + "<br>".join(lines)
+    )
+
+
 def render_png(theme_map: ThemeMap, out: Path) -> Path:
     import matplotlib.pyplot as plt
 
@@ -198,12 +264,13 @@ class ThemeMaps:
         embedder: Embedder,
         themes: tuple[tuple[str, str], ...],
         threshold: float,
+        lexical: float,
     ) -> ThemeMap:
-        key = (store.generation, themes, threshold)
+        key = (store.generation, themes, threshold, lexical)
         with self._lock:
             cached = self._maps.get(key)
         if cached is None:
-            cached = build_map(store, embedder, themes, threshold)
+            cached = build_map(store, embedder, themes, threshold, lexical)
             with self._lock:
                 self._maps = {key: cached}  # older generations are not needed again
         return cached

@@ -149,7 +149,8 @@ class Service:
         return compared(result, store, self.settings.diff_topics, per_topic=per_topic)
 
     def themes(self, themes: tuple[tuple[str, str], ...] = DEFAULT_THEMES) -> ThemeMap:
-        """How strongly each document speaks to each theme (present at ``abstain_below``)."""
+        """How strongly each document speaks to each theme (present at ``theme_presence``)."""
+        s = self.settings
         return self._theme_maps.get(
-            self.store(), self.embedder, themes, self.settings.abstain_below
+            self.store(), self.embedder, themes, s.theme_presence, s.counterpart_lexical_weight
         )

@@ -30,7 +30,7 @@ from c5qa.answer.render import (
     to_json,
 )
 from c5qa.answer.themes import DEFAULT_THEMES, ThemeMap, column_labels, parse_themes
-from c5qa.answer.themes import figure as map_figure
+from c5qa.answer.themes import interactive_figure as map_figure
 from c5qa.answer.themes import table as map_table
 from c5qa.app.auth import authenticator, load_users, login_middleware
 from c5qa.app.logs import configure, event
@@ -63,6 +63,30 @@ CACHE_SWEEP = (600, 3600)
 DOCUMENT_HEADERS = ["title", "publisher", "date", "kind", "partial", "chunks", "file"]
 
 log = logging.getLogger(__name__)
+
+# The map's cells open their evidence on a click. gr.Plot has no click event, so when a map is
+# drawn this script hands Plotly's clicks to a hidden box ("row,column"), whose change shows
+# the evidence. It waits for the figure to be rendered (up to 10 s) and binds it once.
+CLICK_JS = """
+() => {
+  const bind = (tries) => {
+    const plot = document.querySelector('#theme-plot .js-plotly-plot');
+    const box = document.querySelector('#theme-cell textarea, #theme-cell input');
+    if (!plot || !box || !plot.on) {
+      if (tries > 0) setTimeout(() => bind(tries - 1), 200);
+      return;
+    }
+    if (plot.dataset.c5qaClicks) return;
+    plot.dataset.c5qaClicks = 'bound';
+    plot.on('plotly_click', (event) => {
+      const [row, col] = event.points[0].pointIndex;
+      box.value = `${row},${col}`;
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+  };
+  bind(50);
+}
+"""
 
 
 # --- policy -----------------------------------------------------------------------------------
@@ -342,19 +366,32 @@ def draw_map(service: Service, text: str) -> tuple[Any, Any, str]:
 
 
 def show_cell(service: Service, text: str, event: gr.SelectData) -> str:
-    """The evidence behind the selected cell of the score table. The map is computed again
-    (cached), so a cell of a table drawn before the index changed may no longer exist."""
+    """The evidence behind the selected cell of the score table (its first column names
+    the theme)."""
     row, col = event.index
-    if col == 0:
+    return evidence(service, text, row, col - 1) if col else ""
+
+
+def show_point(service: Service, text: str, point: str) -> str:
+    """The evidence behind the clicked cell of the map ("row,column", which the page's
+    script writes: gr.Plot has no click event of its own)."""
+    row, _, col = point.partition(",")
+    if not (row.isdigit() and col.isdigit()):
         return ""
+    return evidence(service, text, int(row), int(col))
+
+
+def evidence(service: Service, text: str, row: int, col: int) -> str:
+    """Theme ``row``'s evidence in document ``col`` of the map. The map is computed again
+    (cached), so a cell of a map drawn before the index changed may no longer exist."""
     try:
         themes = theme_map(service, text)
     except (IndexProblem, ValueError) as exc:
         return escape_markdown(_one_line(exc))
-    if row >= len(themes.cells) or col > len(themes.documents):
+    if row >= len(themes.cells) or col >= len(themes.documents):
         return ""
-    cell = themes.cells[row][col - 1]
-    _, date, title = themes.documents[col - 1]
+    cell = themes.cells[row][col]
+    _, date, title = themes.documents[col]
     verdict = "present" if cell.score >= themes.threshold else "not addressed"
     quote = escape_markdown(cell.sentence) if cell.sentence else "(no text)"
     return (
@@ -485,14 +522,15 @@ def _themes_tab(service: Service) -> tuple[gr.Textbox, list[Any]]:
     with gr.Tab("Themes"):
         gr.Markdown(
             "How strongly each document, oldest first, speaks to each theme: the best "
-            "matching sentence's similarity (bold in the picture: at or above the answer "
-            "threshold, i.e. present). Select a cell of the table to read its evidence."
+            "matching sentence's similarity (●: present). Hover over a cell of the map for "
+            "its evidence; click it, or select a cell of the table, to read it below."
         )
         theme_text = gr.Textbox(
             label="themes (comma-separated; `label=search words` allowed)",
             value=", ".join(label for label, _ in DEFAULT_THEMES),
         )
-        plot = gr.Plot(label="theme map")
+        plot = gr.Plot(label="theme map (click a cell for its evidence)", elem_id="theme-plot")
+        clicked = gr.Textbox(visible="hidden", elem_id="theme-cell")
         heat = gr.Dataframe(interactive=False, label="scores (select a cell)", wrap=True)
         cell_evidence = gr.Markdown()
 
@@ -502,6 +540,10 @@ def _themes_tab(service: Service) -> tuple[gr.Textbox, list[Any]]:
 
         theme_text.submit(_bind(draw_map, service), theme_text, [plot, heat, cell_evidence])
         heat.select(select_cell, theme_text, cell_evidence, api_name="show_cell")
+        plot.change(None, js=CLICK_JS)
+        clicked.change(
+            _bind(show_point, service), [theme_text, clicked], cell_evidence, api_name="show_point"
+        )
     return theme_text, [plot, heat, cell_evidence]
 
 
