@@ -5,6 +5,7 @@ statements they hold) and the warm time of a diff (median of five after one warm
     python bench/diff.py "2019-2021" "2023"  # any two sides
     python bench/diff.py --record             # the Diplomat's claims against NYD -> summit
     python bench/diff.py --quotations         # commentary sentences that quote a side
+    python bench/diff.py --topics eval/topic-classes.jsonl  # topic classes against labels
 
 Uses the index in the configured index_dir (run `c5qa index` first).
 """
@@ -12,10 +13,12 @@ Uses the index in the configured index_dir (run `c5qa index` first).
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import statistics
 import time
 from collections import Counter
+from pathlib import Path
 
 from c5qa.app.service import Service
 from c5qa.settings import load_settings
@@ -50,14 +53,49 @@ def record(service: Service) -> None:
     a, b = side("New York Declaration", corpus, limit), side("2025-11-07", corpus, limit)
     result = diff(a, b, store, service.embedder.encode, service.settings)
     rows = [
-        (name, store.documents[s.source].text[s.start : s.end])
+        (f"{topic.label} ({name})", store.documents[s.source].text[s.start : s.end])
         for name in ("continued", "dropped", "new")
         for topic in getattr(result, name)
-        for s in (topic.b if name == "new" else topic.a)
+        for s in (*topic.a, *topic.b)
     ]
     for said, claim, pattern in RECORD:
-        found = Counter(name for name, text in rows if re.search(pattern, text, re.I))
-        print(f"{said:8} {claim:32} {dict(found)}")
+        found = Counter(where for where, text in rows if re.search(pattern, text, re.I))
+        print(f"{said:8} {claim:32} {dict(found.most_common())}")
+
+
+def topics(service: Service, path: Path) -> None:
+    """Each labelled comparison of ``path`` (its sides as file lists, one theme per line:
+    continued, dropped, new or neither) against the diff's class for that theme: a theme's
+    class is the class of its topic (the first of continued, dropped, new when a diff puts it
+    in several), "neither" when it has none. Prints the confusion and the accuracy."""
+    from c5qa.answer.diff import diff as diff_of
+    from c5qa.query.request import Period
+
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    store = service.store()
+    predicted: dict[str, str] = {}
+    for key in dict.fromkeys(r["id"].split("-")[0] for r in rows):
+        row = next(r for r in rows if r["id"].startswith(f"{key}-"))
+        a = Period(f"{key} A", "", "", tuple(row["a"]))
+        b = Period(f"{key} B", "", "", tuple(row["b"]))
+        result = diff_of(a, b, store, service.embedder.encode, service.settings)
+        classes: dict[str, str] = {}
+        for name in ("continued", "dropped", "new"):
+            for topic in getattr(result, name):
+                classes.setdefault(topic.label, name)
+        for r in rows:
+            if r["id"].startswith(f"{key}-"):
+                predicted[r["id"]] = classes.get(r["theme"], "neither")
+    labels = ("continued", "dropped", "new", "neither")
+    confusion = Counter((r["label"], predicted[r["id"]]) for r in rows)
+    print("labelled \\ diff " + " ".join(f"{x:>9}" for x in labels))
+    for truth in labels:
+        print(f"{truth:>15} " + " ".join(f"{confusion[truth, x]:>9}" for x in labels))
+    right = sum(confusion[x, x] for x in labels)
+    print(f"accuracy {right / len(rows):.3f} ({right} of {len(rows)})")
+    for r in rows:
+        if predicted[r["id"]] != r["label"]:
+            print(f"  {r['id']}: labelled {r['label']}, diff {predicted[r['id']]}")
 
 
 def quotations(service: Service) -> None:
@@ -88,6 +126,7 @@ def main() -> None:
     parser.add_argument(
         "--quotations", action="store_true", help="commentary sentences quoting a side"
     )
+    parser.add_argument("--topics", type=Path, help="labelled topic classes (JSON lines)")
     args = parser.parse_args()
     pairs = [tuple(args.sides)] if len(args.sides) == 2 else LANDMARKS
     service = Service(load_settings())
@@ -96,6 +135,9 @@ def main() -> None:
         return
     if args.quotations:
         quotations(service)
+        return
+    if args.topics:
+        topics(service, args.topics)
         return
     service.warm()
     for a, b in pairs:
@@ -108,10 +150,10 @@ def main() -> None:
         print(f"== {a} -> {b}: warm median {statistics.median(seconds):.3f} s")
         print(compared.answer.lead)
         for section in compared.answer.sections:
-            topics = ", ".join(part.label for part in section.parts) or section.note
+            shown = ", ".join(part.label for part in section.parts) or section.note
             if not section.parts and section.quotes:  # the commentary: its sentences, cut
-                topics = " | ".join(q.text[:70] for q in section.quotes)
-            print(f"  {section.label}: {topics}")
+                shown = " | ".join(q.text[:70] for q in section.quotes)
+            print(f"  {section.label}: {shown}")
 
 
 if __name__ == "__main__":

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from c5qa.answer.diff import topic_labels
+from c5qa.answer.diff import CLASSES, Sides, Topic, topic_labels
 from c5qa.answer.render import diff_json
-from c5qa.answer.statements import Statement
+from c5qa.answer.statements import Statement, match_scores
 from c5qa.app.service import Service
 from c5qa.query.request import BadRequest
 
@@ -21,12 +21,38 @@ def _statement(vector: tuple[float, ...], words: str) -> Statement:
     return Statement("x.txt", 0, 0, v / np.linalg.norm(v), frozenset(words.split()))
 
 
-def test_a_statement_takes_its_nearest_theme_or_other() -> None:
-    themes = np.array([[1, 0], [0, 1]], dtype=np.float32)
-    found = [_statement((1, 0.1), "a"), _statement((-1, -1), "b")]
-    labels = topic_labels(found, themes, ["water", "trade"], 0.25)
+def test_a_statement_takes_the_theme_it_matches_best_or_other() -> None:
+    """Matched as statements are (cosine plus word overlap), at the presence threshold."""
+    themes = [_statement((1, 0), "water"), _statement((0, 1), "trade")]
+    found = [_statement((1, 0.1), "water secur"), _statement((-1, -1), "b")]
+    labels = topic_labels(found, themes, ["water", "trade"], 0.39, 0.5)
     assert [label for label, _ in labels] == ["water", "other"]
-    assert labels[0][1] == pytest.approx(1 / np.sqrt(1.01))
+    assert labels[0][1] == pytest.approx(1 / np.sqrt(1.01) + 0.5 / 2)
+
+
+def test_a_topic_s_class_is_which_sides_address_it() -> None:
+    """Both sides → continued, its closest pair first; only A → dropped; only B → new;
+    statements on no theme one by one, by whether the other side restates them."""
+    left = [
+        _statement((1, 0), "water"),
+        _statement((0.9, 0.1), "water glacier"),
+        _statement((0, 1), "x"),
+    ]
+    right = [_statement((0.8, 0.2), "water glacier"), _statement((-1, 0.1), "heritag")]
+    sides = Sides(
+        left,
+        right,
+        [("water", 0.9), ("water", 0.8), ("Afghanistan", 0.5)],
+        [("water", 0.7), ("other", 0.1)],
+        match_scores(left, right, 0.5),
+    )
+    ((name, water),) = sides.topics("water", 0.61)
+    assert name == "continued" and water.paired == 1
+    assert (water.a[0], water.b[0]) == (left[1], right[0])  # the closest pair leads
+    assert water.a[1:] == (left[0],)
+    assert sides.topics("Afghanistan", 0.61) == [("dropped", Topic("Afghanistan", a=(left[2],)))]
+    assert sides.topics("other", 0.61) == [("new", Topic("other", b=(right[1],)))]
+    assert sides.topics("energy", 0.61) == []
 
 
 def test_the_new_york_declaration_against_the_2025_summit(corpus_service: Service) -> None:
@@ -44,6 +70,13 @@ def test_the_new_york_declaration_against_the_2025_summit(corpus_service: Servic
     new = " ".join(q.text for q in sections["New"].all_quotes())
     assert "water" in dropped.lower()
     assert "$" in new
+    # Topic by topic, as the Diplomat's account of the summit has it: the economic track,
+    # the Middle Corridor and critical minerals kept; security, climate, water and
+    # Afghanistan gone; cultural heritage new.
+    classes = {name: {t for c, t, _, _ in compared.topics if c == name} for name in CLASSES}
+    assert {"trade routes / Middle Corridor", "critical minerals"} <= classes["continued"]
+    assert {"security", "climate change", "water", "Afghanistan"} <= classes["dropped"]
+    assert "cultural heritage" in classes["new"]
     shape = diff_json(compared)
     assert set(shape) >= {"a", "b", "continued", "dropped", "new", "commentary", "passages"}
     assert all(t["a"] and t["b"] for t in shape["continued"])

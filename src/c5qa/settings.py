@@ -99,9 +99,6 @@ class Settings:
     # at this score (matched as a diff matches statements, with counterpart_lexical_weight).
     # Chosen on 204 labelled theme x document cells (`python bench/tune.py themes`).
     theme_presence: float = 0.39
-    # A diff's statement belongs to the nearest default theme at this cosine, else to "other"
-    # (a label, not a judgement: a statement below it is still aligned).
-    topic_floor: float = 0.25
     # Topics shown per class (continued, dropped, new), and commentary sentences.
     diff_topics: int = 6
     diff_commentary: int = 3

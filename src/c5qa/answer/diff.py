@@ -1,15 +1,17 @@
-"""What changed between two sides (periods or documents): the statements of A that B restates
-(continued), those it does not (dropped), and the statements of B that A has no counterpart
-for (new), grouped into topics.
+"""What changed between two sides (periods or documents), topic by topic: the topics both
+sides address (continued), those only the earlier one does (dropped) and those only the later
+one does (new).
 
-Each side's statements (``answer/statements.py``) are aligned by their stored sentence vectors
-and their words: a statement's counterpart is the other side's statement with the highest
-cosine plus ``counterpart_lexical_weight`` times their terms' Jaccard overlap, when that reaches
-``counterpart_threshold`` (both calibrated on the labelled sentence pairs of
-``eval/pairs.jsonl``: ``python bench/tune.py counterpart``). A topic is the nearest default
-theme of the theme map (``answer/themes.py``), or "other" below ``topic_floor``; topics are
+A topic is a default theme of the theme map (or the one theme asked for): a statement of a side
+(``answer/statements.py``) is on the theme it matches best, when it matches it at
+``theme_presence``, the theme map's calibrated presence (``python bench/tune.py themes``).
+Within a continued topic the two sides' statements are paired, surest first, by how surely one
+restates the other (cosine plus ``counterpart_lexical_weight`` x word overlap, calibrated on
+``eval/pairs.jsonl``: ``python bench/tune.py counterpart``): the answer quotes the closest
+pair. Statements on no theme ("other") are aligned one by one instead: continued when the
+other side restates them (at ``counterpart_threshold``), else dropped or new. Topics are
 ranked by how many statements they hold. Commentary (``kind: analysis``) is never evidence for
-either side: its sentences nearest the change are shown apart.
+either side: its own sentences nearest what changed are shown apart.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from c5qa.answer.statements import Statement, containment, match_scores, side_st
 from c5qa.answer.themes import DEFAULT_THEMES
 from c5qa.answer.types import Answer, Quote, Section
 from c5qa.index.store import IndexStore
+from c5qa.ingest.tokens import tokenize
 from c5qa.query.request import COMMENTARY, BadRequest, Period
 from c5qa.settings import Settings
 
@@ -33,16 +36,18 @@ CLASSES = ("continued", "dropped", "new")
 
 @dataclass(frozen=True)
 class Topic:
-    """A topic of one class: for "continued", ``a[i]`` is restated by ``b[i]``; "dropped"
-    has only ``a``, "new" only ``b``."""
+    """A topic of one class and its statements on each side, those that show it best first:
+    of a continued topic, ``a[i]`` and ``b[i]`` for ``i < paired`` are its closest pairs
+    across the sides, surest first."""
 
     label: str
-    a: tuple[Statement, ...]
-    b: tuple[Statement, ...]
+    a: tuple[Statement, ...] = ()
+    b: tuple[Statement, ...] = ()
+    paired: int = 0
 
     @property
     def size(self) -> int:
-        return max(len(self.a), len(self.b))
+        return len(self.a) + len(self.b)
 
 
 @dataclass(frozen=True)
@@ -75,37 +80,23 @@ def side_sources(period: Period, store: IndexStore) -> tuple[str, ...]:
     return tuple(s for s, d in store.documents.items() if admits(d))
 
 
-Item = tuple[Statement | None, Statement | None, float]  # a, b, how well it shows its topic
-
-
-def _topics(items: list[Item], labels: list[tuple[str, float]]) -> tuple[Topic, ...]:
-    """Items grouped by label, the largest topic first and "other" last; within a topic, the
-    surest counterpart (continued) or the statement nearest the theme (dropped, new) first,
-    the one the answer quotes."""
-    grouped: dict[str, list[tuple[float, Item]]] = {}
-    for item, (topic, near) in zip(items, labels, strict=True):
-        grouped.setdefault(topic, []).append((item[2] if item[0] and item[1] else near, item))
-    ranked = sorted(grouped.items(), key=lambda kv: (kv[0] == "other", -len(kv[1]), kv[0]))
-    out = []
-    for label, members in ranked:
-        ordered = [item for _, item in sorted(members, key=lambda m: -m[0])]
-        a = tuple(x for x, _, _ in ordered if x is not None)
-        b = tuple(y for _, y, _ in ordered if y is not None)
-        out.append(Topic(label, a, b))
-    return tuple(out)
+OTHER = "other"
 
 
 def topic_labels(
-    found: Sequence[Statement], themes: np.ndarray, names: Sequence[str], floor: float
+    found: Sequence[Statement],
+    themes: Sequence[Statement],
+    names: Sequence[str],
+    presence: float,
+    lexical: float,
 ) -> list[tuple[str, float]]:
-    """Each statement's nearest default theme and its cosine, or "other" when none reaches
-    ``floor``."""
+    """Each statement's best-matching theme and its score, or "other" below ``presence``."""
     if not found:
         return []
-    scores = np.stack([s.vector for s in found]) @ themes.T
+    scores = match_scores(list(found), list(themes), lexical)
     best = scores.argmax(axis=1)
     return [
-        (names[j] if scores[i, j] >= floor else "other", float(scores[i, j]))
+        (names[j] if scores[i, j] >= presence else OTHER, float(scores[i, j]))
         for i, j in enumerate(best.tolist())
     ]
 
@@ -119,45 +110,35 @@ def diff(
     theme: tuple[str, str] | None = None,
 ) -> Diff:
     """The diff of side ``a`` against side ``b`` (see the module doc); a ``BadRequest`` when
-    a side has no documents. A ``theme`` (label, search text) narrows it to the statements
-    whose nearest theme, among the default ones and it, is that theme (``--theme water``)."""
+    a side has no documents. A ``theme`` (label, search text) narrows it to that theme's
+    topic, the theme matched beside the default ones (``--theme water``)."""
     first, second = side_sources(a, store), side_sources(b, store)
     for period, sources in ((a, first), (b, second)):
         if not sources:
             raise BadRequest(f"no document of the corpus is dated {period.label}")
     left, right = side_statements(first, store), side_statements(second, store)
-    scores = match_scores(left, right, settings.counterpart_lexical_weight)
-    bar = settings.counterpart_threshold
-    kept: list[Item] = []
-    dropped: list[Item] = []
-    new: list[Item] = []
-    for i, statement in enumerate(left):
-        j = int(scores[i].argmax()) if right else -1
-        if j >= 0 and scores[i, j] >= bar:
-            kept.append((statement, right[j], float(scores[i, j])))
-        else:
-            dropped.append((statement, None, 0.0))
-    for j, statement in enumerate(right):
-        if not left or scores[:, j].max() < bar:
-            new.append((None, statement, 0.0))
+    lexical = settings.counterpart_lexical_weight
     names, themes = _themes(encode, theme)
-    floor = settings.topic_floor
-
-    def grouped(items: list[Item]) -> tuple[Topic, ...]:
-        by = [x if x is not None else y for x, y, _ in items]
-        labels = topic_labels([s for s in by if s is not None], themes, names, floor)
-        if theme is not None:
-            kept = [i for i, (label, _) in enumerate(labels) if label == theme[0]]
-            items, labels = [items[i] for i in kept], [labels[i] for i in kept]
-        return _topics(items, labels)
-
-    gone, added = grouped(dropped), grouped(new)
+    sides = Sides(
+        left,
+        right,
+        topic_labels(left, themes, names, settings.theme_presence, lexical),
+        topic_labels(right, themes, names, settings.theme_presence, lexical),
+        match_scores(left, right, lexical),
+    )
+    classes: dict[str, list[Topic]] = {name: [] for name in CLASSES}
+    for label in [*names, OTHER]:
+        if theme is not None and label != theme[0]:
+            continue
+        for name, topic in sides.topics(label, settings.counterpart_threshold):
+            classes[name].append(topic)
+    kept, gone, added = (_ranked(classes[name]) for name in CLASSES)
     # What the commentary is chosen by: what changed, on the theme when there is one.
     changed = [s for t in gone for s in t.a] + [s for t in added for s in t.b]
     return Diff(
         a,
         b,
-        grouped(kept),
+        kept,
         gone,
         added,
         _commentary(first, (*first, *second), changed, [*left, *right], store, settings),
@@ -165,16 +146,110 @@ def diff(
     )
 
 
+def _ranked(topics: list[Topic]) -> tuple[Topic, ...]:
+    """The largest topic first, "other" last."""
+    return tuple(sorted(topics, key=lambda t: (t.label == OTHER, -t.size, t.label)))
+
+
+@dataclass(frozen=True)
+class Sides:
+    """Both sides' statements, each one's topic and nearness to it, and how surely each
+    statement of B restates each of A (``scores[i, j]``)."""
+
+    left: list[Statement]
+    right: list[Statement]
+    left_labels: list[tuple[str, float]]
+    right_labels: list[tuple[str, float]]
+    scores: np.ndarray
+
+    def topics(self, label: str, bar: float) -> list[tuple[str, Topic]]:
+        """The topic ``label`` as its class and statements: both sides hold it (continued),
+        only A (dropped) or only B (new); "other" statement by statement (see the module
+        doc), ``bar`` being the counterpart threshold."""
+        ia = [i for i, (t, _) in enumerate(self.left_labels) if t == label]
+        ib = [j for j, (t, _) in enumerate(self.right_labels) if t == label]
+        if label == OTHER:
+            return self._unthemed(ia, ib, bar)
+        if ia and ib:
+            return [("continued", self._paired(label, ia, ib))]
+        if ia:
+            return [("dropped", Topic(label, a=self._nearest(ia, self.left, self.left_labels)))]
+        if ib:
+            return [("new", Topic(label, b=self._nearest(ib, self.right, self.right_labels)))]
+        return []
+
+    def _paired(self, label: str, ia: list[int], ib: list[int]) -> Topic:
+        """A continued topic: its statements paired greedily across the sides, surest first,
+        each statement in one pair at most; the unpaired follow, nearest the theme first."""
+        ranked = sorted(((i, j) for i in ia for j in ib), key=lambda p: -self.scores[p])
+        pairs: list[tuple[int, int]] = []
+        for i, j in ranked:
+            if all(i != x and j != y for x, y in pairs):
+                pairs.append((i, j))
+        rest_a = self._nearest(
+            [i for i in ia if all(i != x for x, _ in pairs)], self.left, self.left_labels
+        )
+        rest_b = self._nearest(
+            [j for j in ib if all(j != y for _, y in pairs)], self.right, self.right_labels
+        )
+        a = tuple(self.left[i] for i, _ in pairs) + rest_a
+        b = tuple(self.right[j] for _, j in pairs) + rest_b
+        return Topic(label, a, b, len(pairs))
+
+    def _unthemed(self, ia: list[int], ib: list[int], bar: float) -> list[tuple[str, Topic]]:
+        """Statements on no theme, one by one: A's restated in B (at ``bar``) continue, the
+        rest are dropped; B's that restate none of A are new."""
+        kept = [i for i in ia if self.right and self.scores[i].max() >= bar]
+        pairs = sorted(
+            ((i, int(self.scores[i].argmax())) for i in kept), key=lambda p: -self.scores[p]
+        )
+        # The least restated first: what most plainly left, or arrived.
+        gone = sorted((i for i in ia if i not in kept), key=lambda i: self._restated(i, 1))
+        added = [j for j in ib if not self.left or self.scores[:, j].max() < bar]
+        added.sort(key=lambda j: self._restated(j, 0))
+        found = [
+            (
+                "continued",
+                Topic(
+                    OTHER,
+                    tuple(self.left[i] for i, _ in pairs),
+                    tuple(self.right[j] for _, j in pairs),
+                    len(pairs),
+                ),
+            ),
+            ("dropped", Topic(OTHER, a=tuple(self.left[i] for i in gone))),
+            ("new", Topic(OTHER, b=tuple(self.right[j] for j in added))),
+        ]
+        return [(name, topic) for name, topic in found if topic.size]
+
+    def _restated(self, index: int, axis: int) -> float:
+        """How surely the other side restates statement ``index`` of A (``axis`` 1) or of B
+        (``axis`` 0)."""
+        row = self.scores[index] if axis == 1 else self.scores[:, index]
+        return float(row.max()) if row.size else 0.0
+
+    @staticmethod
+    def _nearest(
+        indices: list[int], found: list[Statement], labels: list[tuple[str, float]]
+    ) -> tuple[Statement, ...]:
+        return tuple(found[i] for i in sorted(indices, key=lambda i: -labels[i][1]))
+
+
 def _themes(
     encode: Callable[[list[str]], np.ndarray], theme: tuple[str, str] | None
-) -> tuple[list[str], np.ndarray]:
-    """The themes topics are labelled with: the default ones, and the one asked for when it
-    is not one of them."""
-    names = [label for label, _ in DEFAULT_THEMES]
+) -> tuple[list[str], list[Statement]]:
+    """The themes topics are labelled with, as statements to match: the default ones, and
+    the one asked for when it is not one of them."""
+    asked = list(DEFAULT_THEMES)
     vectors = theme_vectors(encode)
-    if theme is None or theme[0] in names:
-        return names, vectors
-    return [*names, theme[0]], np.vstack([vectors, encode([theme[1]])])
+    if theme is not None and theme[0] not in dict(asked):
+        asked.append(theme)
+        vectors = np.vstack([vectors, encode([theme[1]])])
+    themes = [
+        Statement("", 0, 0, vector, frozenset(tokenize(query)))
+        for vector, (_, query) in zip(vectors, asked, strict=True)
+    ]
+    return [label for label, _ in asked], themes
 
 
 @lru_cache(maxsize=4)
@@ -213,7 +288,7 @@ def _commentary(
     return tuple(sorted((found[i] for i in order.tolist()), key=lambda s: (s.source, s.start)))
 
 
-CONTINUED_CAPTION = "each earlier statement, then the closest restatement found later"
+CONTINUED_CAPTION = "both sides address it: its closest pair of statements, earlier first"
 HEADINGS = {"continued": "Continued", "dropped": "Dropped", "new": "New"}
 
 
@@ -254,31 +329,37 @@ def compared(
     notes = tuple(listing.quote(s.source, s.start, s.end) for s in result.commentary)
     if notes:
         sections.append(Section("Commentary", notes, caption="analysis, not evidence"))
-    verbs = {"continued": "continues", "dropped": "drops", "new": "adds"}
-    counts = [f"{verbs[name]} {len(getattr(result, name))}" for name in order]
-    lead = (
-        f"{f'On {result.theme}, c' if result.theme else 'C'}ompared with {result.a.label}, "
-        f"{result.b.label} {counts[0]} topics, {counts[1]} and {counts[2]}."
-    )
+    lead = _lead(result, order)
     answer = Answer(question or lead, "answered", lead, tuple(sections), tuple(listing.passages))
     return Compared(
         answer, result.a.label, result.b.label, tuple(rows), _numbers(notes), result.theme
     )
 
 
-def _shown(topic: Topic, limit: int) -> tuple[list[Statement], list[Statement]]:
-    """A topic's first ``limit`` statements of each side; of a continued topic, its surest
-    pairs whose counterparts differ (one statement of B can restate several of A: shown
-    once)."""
-    if not (topic.a and topic.b):
-        return list(topic.a[:limit]), list(topic.b[:limit])
-    a: list[Statement] = []
-    b: list[Statement] = []
-    for x, y in zip(topic.a, topic.b, strict=True):
-        if len(a) < limit and all(y is not z for z in b):
-            a.append(x)
-            b.append(y)
-    return a, b
+def _lead(result: Diff, order: Sequence[str]) -> str:
+    """ "Compared with A, B continues 3 topics (…), drops 8 (…) and adds 1 (…).": the
+    topics named, largest first; statements on no theme are not a topic."""
+    verbs = {"continued": "continues", "dropped": "drops", "new": "adds"}
+    counts = []
+    for n, name in enumerate(order):
+        labels = [t.label for t in getattr(result, name) if t.label != OTHER]
+        noun = " topics" if n == 0 else ""
+        named = f" ({', '.join(labels)})" if labels else ""
+        counts.append(f"{verbs[name]} {len(labels)}{noun}{named}")
+    on = f"On {result.theme}, c" if result.theme else "C"
+    return (
+        f"{on}ompared with {result.a.label}, {result.b.label} {counts[0]}, {counts[1]} and "
+        f"{counts[2]}."
+    )
+
+
+def _shown(topic: Topic, limit: int) -> tuple[tuple[Statement, ...], tuple[Statement, ...]]:
+    """What a topic quotes: of a continued topic its ``limit`` closest pairs, else its
+    ``limit`` statements nearest the theme."""
+    if topic.a and topic.b:
+        shown = min(limit, topic.paired)
+        return topic.a[:shown], topic.b[:shown]
+    return topic.a[:limit], topic.b[:limit]
 
 
 def _numbers(quotes: Sequence[Quote]) -> tuple[int, ...]:
