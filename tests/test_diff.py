@@ -21,13 +21,19 @@ def _statement(vector: tuple[float, ...], words: str) -> Statement:
     return Statement("x.txt", 0, 0, v / np.linalg.norm(v), frozenset(words.split()))
 
 
-def test_a_statement_takes_the_theme_it_matches_best_or_other() -> None:
-    """Matched as statements are (cosine plus word overlap), at the presence threshold."""
+def test_a_statement_is_on_every_theme_it_matches_or_other() -> None:
+    """Matched as statements are (cosine plus word overlap), at the presence threshold: a
+    statement on water and trade is on both topics; one on neither is "other"."""
     themes = [_statement((1, 0), "water"), _statement((0, 1), "trade")]
-    found = [_statement((1, 0.1), "water secur"), _statement((-1, -1), "b")]
+    found = [
+        _statement((1, 0.1), "water secur"),
+        _statement((1, 1), "water trade"),
+        _statement((-1, -1), "b"),
+    ]
     labels = topic_labels(found, themes, ["water", "trade"], 0.39, 0.5)
-    assert [label for label, _ in labels] == ["water", "other"]
-    assert labels[0][1] == pytest.approx(1 / np.sqrt(1.01) + 0.5 / 2)
+    assert labels[0] == {"water": pytest.approx(1 / np.sqrt(1.01) + 0.5 / 2)}
+    assert set(labels[1]) == {"water", "trade"}
+    assert set(labels[2]) == {"other"}
 
 
 def test_a_topic_s_class_is_which_sides_address_it() -> None:
@@ -42,8 +48,8 @@ def test_a_topic_s_class_is_which_sides_address_it() -> None:
     sides = Sides(
         left,
         right,
-        [("water", 0.9), ("water", 0.8), ("Afghanistan", 0.5)],
-        [("water", 0.7), ("other", 0.1)],
+        [{"water": 0.9}, {"water": 0.8}, {"Afghanistan": 0.5}],
+        [{"water": 0.7}, {"other": 0.1}],
         match_scores(left, right, 0.5),
     )
     ((name, water),) = sides.topics("water", 0.61)

@@ -3,8 +3,9 @@ sides address (continued), those only the earlier one does (dropped) and those o
 one does (new).
 
 A topic is a default theme of the theme map (or the one theme asked for): a statement of a side
-(``answer/statements.py``) is on the theme it matches best, when it matches it at
-``theme_presence``, the theme map's calibrated presence (``python bench/tune.py themes``).
+(``answer/statements.py``) is on every theme it matches at ``theme_presence``, the theme map's
+calibrated presence (``python bench/tune.py themes``), so a side addresses a topic exactly
+when the theme map finds the theme in one of its documents.
 Within a continued topic the two sides' statements are paired, surest first, by how surely one
 restates the other (cosine plus ``counterpart_lexical_weight`` x word overlap, calibrated on
 ``eval/pairs.jsonl``: ``python bench/tune.py counterpart``): the answer quotes the closest
@@ -89,16 +90,18 @@ def topic_labels(
     names: Sequence[str],
     presence: float,
     lexical: float,
-) -> list[tuple[str, float]]:
-    """Each statement's best-matching theme and its score, or "other" below ``presence``."""
+) -> list[dict[str, float]]:
+    """Each statement's topics with its score on each: every theme it matches at
+    ``presence`` (a statement on counterterrorism is on security too, as the theme map
+    counts it for both), else "other" with its best score."""
     if not found:
         return []
     scores = match_scores(list(found), list(themes), lexical)
-    best = scores.argmax(axis=1)
-    return [
-        (names[j] if scores[i, j] >= presence else OTHER, float(scores[i, j]))
-        for i, j in enumerate(best.tolist())
-    ]
+    out = []
+    for row in scores:
+        on = {names[j]: float(row[j]) for j in np.flatnonzero(row >= presence).tolist()}
+        out.append(on or {OTHER: float(row.max())})
+    return out
 
 
 def diff(
@@ -158,24 +161,26 @@ class Sides:
 
     left: list[Statement]
     right: list[Statement]
-    left_labels: list[tuple[str, float]]
-    right_labels: list[tuple[str, float]]
+    left_labels: list[dict[str, float]]
+    right_labels: list[dict[str, float]]
     scores: np.ndarray
 
     def topics(self, label: str, bar: float) -> list[tuple[str, Topic]]:
         """The topic ``label`` as its class and statements: both sides hold it (continued),
         only A (dropped) or only B (new); "other" statement by statement (see the module
         doc), ``bar`` being the counterpart threshold."""
-        ia = [i for i, (t, _) in enumerate(self.left_labels) if t == label]
-        ib = [j for j, (t, _) in enumerate(self.right_labels) if t == label]
+        ia = [i for i, on in enumerate(self.left_labels) if label in on]
+        ib = [j for j, on in enumerate(self.right_labels) if label in on]
         if label == OTHER:
             return self._unthemed(ia, ib, bar)
         if ia and ib:
             return [("continued", self._paired(label, ia, ib))]
         if ia:
-            return [("dropped", Topic(label, a=self._nearest(ia, self.left, self.left_labels)))]
+            nearest = self._nearest(ia, self.left_labels, label)
+            return [("dropped", Topic(label, a=tuple(self.left[i] for i in nearest)))]
         if ib:
-            return [("new", Topic(label, b=self._nearest(ib, self.right, self.right_labels)))]
+            nearest = self._nearest(ib, self.right_labels, label)
+            return [("new", Topic(label, b=tuple(self.right[j] for j in nearest)))]
         return []
 
     def _paired(self, label: str, ia: list[int], ib: list[int]) -> Topic:
@@ -187,13 +192,13 @@ class Sides:
             if all(i != x and j != y for x, y in pairs):
                 pairs.append((i, j))
         rest_a = self._nearest(
-            [i for i in ia if all(i != x for x, _ in pairs)], self.left, self.left_labels
+            [i for i in ia if all(i != x for x, _ in pairs)], self.left_labels, label
         )
         rest_b = self._nearest(
-            [j for j in ib if all(j != y for _, y in pairs)], self.right, self.right_labels
+            [j for j in ib if all(j != y for _, y in pairs)], self.right_labels, label
         )
-        a = tuple(self.left[i] for i, _ in pairs) + rest_a
-        b = tuple(self.right[j] for _, j in pairs) + rest_b
+        a = tuple(self.left[i] for i, _ in pairs) + tuple(self.left[i] for i in rest_a)
+        b = tuple(self.right[j] for _, j in pairs) + tuple(self.right[j] for j in rest_b)
         return Topic(label, a, b, len(pairs))
 
     def _unthemed(self, ia: list[int], ib: list[int], bar: float) -> list[tuple[str, Topic]]:
@@ -229,10 +234,9 @@ class Sides:
         return float(row.max()) if row.size else 0.0
 
     @staticmethod
-    def _nearest(
-        indices: list[int], found: list[Statement], labels: list[tuple[str, float]]
-    ) -> tuple[Statement, ...]:
-        return tuple(found[i] for i in sorted(indices, key=lambda i: -labels[i][1]))
+    def _nearest(indices: list[int], labels: list[dict[str, float]], label: str) -> list[int]:
+        """``indices`` nearest topic ``label`` first."""
+        return sorted(indices, key=lambda i: -labels[i][label])
 
 
 def _themes(
