@@ -104,7 +104,7 @@ def test_what_changed_overall_between_two_periods_is_a_diff(corpus_service: Serv
     answer = corpus_service.ask(
         "What changed between the 2023 New York Declaration and the 2025 summit?"
     )
-    assert answer.lead.startswith("Compared with the 2023 C5+1 Leaders' Joint Statement")
+    assert answer.lead.startswith("Compared with the 2023 New York Declaration (2023-09-21), ")
     assert "the 2025 summit (2025-11-07)" in answer.lead
     assert [s.label for s in answer.sections[:3]] == ["Continued", "Dropped", "New"]
     sources = {q.source for s in answer.sections[:3] for q in s.all_quotes()}

@@ -58,5 +58,6 @@ def test_a_question_s_sides_are_its_named_documents_or_its_summit_s_day(
     question = "How does the 2025 summit differ from the New York Declaration?"
     asked = corpus_service.analyze(question)
     first, second = asked_sides(question, asked.periods, asked.documents, store)
-    assert first.sources == (NEW_YORK,) and first.label.startswith("the 2023 C5+1 Leaders")
+    # Labelled as the question calls it, with its date.
+    assert first.sources == (NEW_YORK,) and first.label == "the New York Declaration (2023-09-21)"
     assert (second.start, second.sources) == ("2025-11-07", ())

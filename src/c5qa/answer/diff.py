@@ -156,7 +156,7 @@ def _ranked(topics: list[Topic]) -> tuple[Topic, ...]:
 
 @dataclass(frozen=True)
 class Sides:
-    """Both sides' statements, each one's topic and nearness to it, and how surely each
+    """Both sides' statements, each one's topics with its score on each, and how surely each
     statement of B restates each of A (``scores[i, j]``)."""
 
     left: list[Statement]

@@ -13,7 +13,7 @@ from c5qa.index.store import IndexStore
 from c5qa.ingest.tokens import tokenize
 from c5qa.query import patterns as p
 from c5qa.query.analysis import Corpus, documents_apart, uses_name
-from c5qa.query.named import named_documents
+from c5qa.query.named import identity, named_documents, references, resolve
 from c5qa.query.request import BadRequest, Period, parse_periods
 
 
@@ -65,22 +65,43 @@ def asked_sides(
     and the named documents no period holds, one side per year ("the Biden-era declaration")."""
     summits = {m.group("year") for m in p.SUMMIT.finditer(question)}
     documents = store.documents
+    called = _called(question, store)
     sides = []
     for period in periods:
         own = [s for s in named if period.filters.admits(documents[s])]
         if own:
-            sides.append(_named_side(period.label, own, store))
+            sides.append(_named_side(period.label, own, store, called))
         elif period.start == period.end and period.start in summits:
             sides.append(_summit(period, store))
         else:
             sides.append(period)
     dates = {s: d.date for s, d in documents.items()}
     for group in documents_apart(periods, named, dates):
-        sides.append(_named_side(documents[group[0]].date[:4], group, store))
+        sides.append(_named_side(documents[group[0]].date[:4], group, store, called))
     return tuple(sorted(sides, key=lambda side: _first_date(side, store)))
 
 
-def _named_side(year: str, sources: Sequence[str], store: IndexStore) -> Period:
+def _called(question: str, store: IndexStore) -> dict[str, str]:
+    """What the question calls each document it names ("2023 New York Declaration")."""
+    identities = [identity(d) for d in store.documents.values()]
+    called: dict[str, str] = {}
+    for reference in references(question):
+        words = question[reference.span[0] : reference.span[1]].strip(" ,")
+        for source in resolve(reference, identities):
+            called.setdefault(source, words)
+    return called
+
+
+def _named_side(
+    year: str, sources: Sequence[str], store: IndexStore, called: dict[str, str]
+) -> Period:
+    """A side of documents the question names, labelled as the question calls them with
+    their dates ("the 2023 New York Declaration (2023-09-21)"), else by their titles."""
+    dates = sorted({store.documents[s].date for s in sources if store.documents[s].date})
+    when = f" ({dates[0]}{f' to {dates[-1]}' if len(dates) > 1 else ''})" if dates else ""
+    names = {called.get(s, "") for s in sources}
+    if len(names) == 1 and "" not in names:
+        return Period(f"the {names.pop()}{when}", "", "", tuple(sources))
     titles = "; ".join(store.documents[s].title for s in sources)
     titles = titles if len(titles) <= TITLE_CHARS else titles[: TITLE_CHARS - 1] + "…"
     return Period(f"the {year} {titles}".replace("  ", " "), "", "", tuple(sources))
