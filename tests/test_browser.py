@@ -92,14 +92,24 @@ def url(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterato
 
 def _ask(page, question: str) -> tuple[float, float]:
     """Type a question, press Enter; seconds to the first streamed text and to the full answer
-    (its five source messages)."""
-    box = page.get_by_placeholder("Type a message...")
+    (its sources, one fold each, under it)."""
+    box = page.locator("#question textarea")
     box.fill(question)
+    bots = page.locator("[data-testid='bot']").count()
+    folds = page.locator("[data-testid='bot'] details").count()
     started = time.perf_counter()
     box.press("Enter")
-    page.locator("[data-testid='bot']").first.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "n => document.querySelectorAll(\"[data-testid='bot']\").length > n",
+        arg=bots,
+        timeout=30_000,
+    )
     first = time.perf_counter() - started
-    page.get_by_text("[5] ", exact=False).first.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "n => document.querySelectorAll(\"[data-testid='bot'] details\").length > n",
+        arg=folds,
+        timeout=30_000,
+    )
     return first, time.perf_counter() - started
 
 
@@ -186,7 +196,8 @@ def test_untrusted_metadata_loads_nothing_and_links_nowhere(browser, url: str) -
     assert [r for r in requests if urlsplit(r).netloc != app] == []
     hrefs = chat.locator("a[href]").evaluate_all("links => links.map(a => a.href)")
     assert hrefs and set(hrefs) <= _corpus_links(), hrefs
-    assert f"[1] {BEACON_TITLE}" in text  # the title, literally
+    # The title, literally: on its source's line (cut to one line) and whole in its card.
+    assert f"[1] {BEACON_TITLE[:40]}" in text and BEACON_TITLE in text
     assert "<img src=http://127.0.0.1:9/pub.png> Naryn ![pub]" in text
     assert "http://127.0.0.1:9/a)[y](javascript:alert(1))" in text
     assert chat.locator("img[src*='127.0.0.1']").count() == 0
@@ -213,7 +224,11 @@ def test_what_changed_reads_as_three_classes_of_topics(browser, url: str) -> Non
     continued, dropped and new each list their topics, one per line, citing passages."""
     page = browser.new_page(viewport={"width": 1280, "height": 1400})
     page.goto(url)
-    _ask(page, "What changed between the 2023 New York Declaration and the 2025 summit?")
+    # The examples are questions to click (#17), not rows of a table with empty columns.
+    example = "What changed between the 2023 New York Declaration and the 2025 summit?"
+    assert page.locator("table", has_text=example).count() == 0
+    page.get_by_text(example).first.click()
+    page.locator("[data-testid='bot'] details").first.wait_for(timeout=30_000)
     items = page.locator("[data-testid='bot'] li")
     items.first.wait_for(timeout=10_000)
     answer = page.locator("[data-testid='bot']").first.inner_text()
@@ -222,8 +237,6 @@ def test_what_changed_reads_as_three_classes_of_topics(browser, url: str) -> Non
     texts = items.all_inner_texts()
     assert len(texts) >= 6 and all("[" in t for t in texts), texts
     assert any(t.startswith("cultural heritage") for t in texts), texts
-    # The answer, not the fourteen source cards under it (the chat scrolls to its end: #17).
-    page.locator("[data-testid='bot']").first.locator("p").first.scroll_into_view_if_needed()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "diff.png"), full_page=True)
     page.close()
@@ -286,4 +299,41 @@ def test_the_theme_map_shows_evidence_on_hover_and_on_a_click(browser, url: str)
     assert "2015-11-01" in shown and "score" in shown
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "themes.png"), full_page=True)
+    page.close()
+
+
+def _visible_in_chat(page, locator) -> bool:
+    """Whether the element's top line is inside the chat's visible area."""
+    chat = page.locator("[role='log']").first.bounding_box()
+    box = locator.bounding_box()
+    return box is not None and chat["y"] <= box["y"] and box["y"] + 20 <= chat["y"] + chat["height"]
+
+
+def test_a_new_answer_stays_in_view_with_one_line_per_source(browser, url: str) -> None:
+    """#17: after a first exchange, the diff's long answer and its sixteen sources arrive;
+    the question sits at the top of the chat and the answer's lead is in view, not the last
+    source; the sources are one line each, and one opens onto its passage with the quote in
+    bold."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    _ask(page, "What is the C5+1 Critical Minerals Dialogue?")
+    _ask(page, "What changed between the 2023 New York Declaration and the 2025 summit?")
+    page.get_by_text("Compared with the 2023", exact=False).first.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    lead = page.get_by_text("Compared with the 2023", exact=False).first
+    assert _visible_in_chat(page, lead)
+    question = page.locator("[data-testid='user']").last.bounding_box()
+    chat = page.locator("[role='log']").first.bounding_box()
+    assert question["y"] - chat["y"] < 80  # the question at the top, its answer under it
+    sources = page.locator("[data-testid='bot']").last.locator("details")
+    count = sources.count()
+    assert count >= 10
+    lines = sources.locator("summary").all_inner_texts()
+    assert [t.split("]")[0] for t in lines] == [f"[{n}" for n in range(1, count + 1)]
+    height = sources.first.bounding_box()["height"]
+    assert height < 40, height  # one line, closed
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "answer-in-view.png"))
+    sources.first.locator("summary").click()
+    assert sources.first.locator("strong").first.is_visible()
     page.close()

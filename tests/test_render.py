@@ -13,6 +13,7 @@ from c5qa.answer.render import (
     escape_markdown,
     markdown,
     source_card,
+    sources_markdown,
 )
 from c5qa.answer.types import Answer, Quote, Section
 from c5qa.app.service import Service
@@ -215,3 +216,20 @@ def test_the_compare_tab_s_folds_keep_hostile_text_inert(url: str) -> None:
             f"{passage.date} — {QUOTED}"
         )
         assert HEAD + "**" + QUOTED + "**" + TAIL in _shown(column)
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS[:3])
+def test_sources_are_one_line_each_and_open_onto_their_card(url: str) -> None:
+    """Under a chat answer (#17): a fold per passage, its line "[n] title — date ·
+    location" (a long title cut, whole in its card), its card the passage with the quote in
+    bold; nothing of the document is live."""
+    passage = _passage(HOSTILE_TITLE, url)
+    shown = sources_markdown(_answer(passage))
+    inert = shown
+    for tag in FOLD_TAGS:
+        inert = inert.replace(tag, "")
+    _assert_inert(inert)
+    summary = html.unescape(shown.split("<summary>")[1].split("</summary>")[0])
+    assert summary == f"[1] {HOSTILE_TITLE[:63]}… (partial text) — 2024-05-01 · {passage.location}"
+    assert HOSTILE_TITLE in _shown(shown)  # whole, in the card
+    assert HEAD + "**" + QUOTED + "**" + TAIL in _shown(shown)

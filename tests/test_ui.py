@@ -1,4 +1,5 @@
 import dataclasses
+import html
 import json
 import logging
 import shutil
@@ -127,8 +128,10 @@ def test_chat_answers_with_markers_sources_and_filter_note(client: Client) -> No
         "What is the C5+1 Critical Minerals Dialogue?", [], "", "", "", api_name="/chat"
     )
     assert "**[1]**" in messages[0]["content"]
-    sources = [m for m in messages[1:] if (m.get("metadata") or {}).get("title")]
-    assert len(sources) == 5 and sources[0]["metadata"]["title"].startswith("[1] ")
+    # One message of sources under the answer, a fold per passage (#17).
+    (sources,) = messages[1:]
+    assert sources["content"].count("<details>") == 5
+    assert html.unescape(sources["content"]).startswith("<details><summary>[1] ")
     filtered = client.predict("critical minerals", [NEW_YORK], "", "", "", api_name="/chat")
     assert filtered[0]["content"].startswith("*Searched only 1 chosen document.*")
     compared = client.predict("critical minerals", [], "", "", "2023, 2025", api_name="/chat")
@@ -249,7 +252,7 @@ def test_handlers_run_without_a_server(app_service: Service) -> None:
     answer, *sources = final
     assert answer.content.startswith("*Searched only 1 chosen document.*\n\n")
     assert streamed[-1][0].content == answer.content and "**[1]**" in answer.content
-    assert sources and sources[0].metadata["title"].startswith("[1] ")
+    assert len(sources) == 1 and "<summary>&#91;1&#93; " in sources[0].content
     (empty,) = respond(app_service, "  ", [], None, "", "")
     assert empty[0].content == "Please type a question."
     (refused,) = respond(app_service, "security", [], None, "", "", "2025-2015")

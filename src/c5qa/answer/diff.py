@@ -304,10 +304,10 @@ def compared(
     first: str = "",
     per_topic: int = 1,
 ) -> Compared:
-    """The diff as an answer: a lead that counts the topics of each class (what the search
+    """The diff as an answer: a lead that names the topics of each class (what the search
     found, not a claim about the world), then each class's ``limit`` largest topics with
-    ``per_topic`` quotes per side, a continued statement's beside its counterpart (the class
-    asked for, ``first``, before the others), then the commentary."""
+    ``per_topic`` quotes per side, a continued topic's as its closest pairs (the class asked
+    for, ``first``, before the others), then the commentary."""
     listing = Listing(store, ())
     rows = []
     sections = []
@@ -320,12 +320,12 @@ def compared(
             a = tuple(listing.quote(s.source, s.start, s.end) for s in shown_a)
             b = tuple(listing.quote(s.source, s.start, s.end) for s in shown_b)
             rows.append((name, topic.label, _numbers(a), _numbers(b)))
-            # A continued topic's statements are pairs: each beside its counterpart.
+            # A continued topic's quotes are pairs: each of A beside its closest of B.
             both = tuple(q for pair in zip(a, b, strict=True) for q in pair) if a and b else ()
             parts.append(Section(f"{topic.label} ({topic.size})", both or (*a, *b)))
         note = "" if parts else "none"
-        # A counterpart is the closest restatement found, often of a related commitment
-        # rather than the same one (``python bench/tune.py counterpart``): the reader checks.
+        # The pair is the closest found, often a related commitment rather than the same
+        # one (``python bench/tune.py counterpart``): the caption says so.
         caption = CONTINUED_CAPTION if name == "continued" and parts else ""
         sections.append(
             Section(heading, note=note, caption=caption, parts=tuple(parts), itemised=bool(parts))

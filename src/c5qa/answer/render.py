@@ -239,10 +239,36 @@ def _fold(answer: Answer, quote: Quote) -> str:
     body = _marked(passage.text, [(quote.start - passage.start, quote.end - passage.start)])
     where = " · ".join(x for x in (passage.title, passage.date, passage.location) if x)
     summary = f"{_entities(passage.date)} — {_entities(quote.text)} <b>[{quote.n}]</b>"
-    return (
-        f"<details><summary>{summary}</summary>\n\n{body}\n\n"
-        f"*{escape_markdown(where)}*\n\n</details>"
-    )
+    return _folded(summary, f"{body}\n\n*{escape_markdown(where)}*")
+
+
+def _folded(summary: str, body: str) -> str:
+    """A fold: ``summary`` (our HTML) shown, ``body`` (markdown) under it when opened."""
+    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
+def sources_markdown(answer: Answer) -> str:
+    """The chat's sources under an answer: one line per passage ("[n] title — date ·
+    location"), each opening onto its card (``source_card``: publisher, partial-text
+    warning, the passage with the quoted sentences in bold, URL, file). One line each keeps
+    the answer above them in view; sixteen open cards did not (#17)."""
+    folds = []
+    for n, passage in enumerate(answer.passages, start=1):
+        _, body = source_card(answer, n)
+        where = " · ".join(x for x in (passage.date, passage.location) if x)
+        partial = " (partial text)" if passage.partial else ""
+        title = passage.title
+        if len(title) > SOURCE_TITLE_CHARS:  # the line stays one line; the card names it whole
+            title = title[: SOURCE_TITLE_CHARS - 1] + "…"
+            body = f"*{escape_markdown(passage.title)}*\n\n{body}"
+        line = f"[{n}] {title}{partial}" + (f" — {where}" if where else "")
+        folds.append(_folded(_entities(line), body))
+    return "\n\n".join(folds)
+
+
+# A source's title on its one line under an answer: with its date and location, it fits the
+# chat at 1400 px ("C5+1 Leaders' Joint Statement (The New York Declaration: C5+1 Re…").
+SOURCE_TITLE_CHARS = 64
 
 
 def _entities(text: str) -> str:

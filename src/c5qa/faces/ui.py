@@ -26,7 +26,7 @@ from c5qa.answer.render import (
     diff_columns,
     escape_markdown,
     passage_json,
-    source_card,
+    sources_markdown,
     to_json,
 )
 from c5qa.answer.themes import DEFAULT_THEMES, ThemeMap, column_labels, parse_themes
@@ -63,6 +63,34 @@ CACHE_SWEEP = (600, 3600)
 DOCUMENT_HEADERS = ["title", "publisher", "date", "kind", "partial", "chunks", "file"]
 
 log = logging.getLogger(__name__)
+
+# A question, once asked, is scrolled to the top of the chat, so its answer reads from its
+# first line down as it streams in; following the chat's end (Gradio's autoscroll, off) showed
+# the last source instead (#17). It watches the chat for a new question, from the page's load.
+QUESTION_AT_TOP_JS = """
+() => {
+  let asked = 0;
+  let target = null;  // the new question, until it reaches the top (its answer fills below)
+  const follow = () => {
+    const log = document.querySelector('[role="log"]');
+    if (!log) return;
+    if (!log.dataset.c5qaFollows) {  // a reader who scrolls takes over
+      log.dataset.c5qaFollows = 'yes';
+      for (const kind of ['wheel', 'touchmove', 'keydown']) {
+        log.addEventListener(kind, () => { target = null; }, { passive: true });
+      }
+    }
+    const questions = log.querySelectorAll('[data-testid="user"]');
+    if (questions.length > asked) target = questions[questions.length - 1];
+    asked = questions.length;
+    if (!target) return;
+    const gap = target.getBoundingClientRect().top - log.getBoundingClientRect().top - 44;
+    if (gap > 1) log.scrollTop += gap;
+    else target = null;
+  };
+  new MutationObserver(follow).observe(document.body, { childList: true, subtree: true });
+}
+"""
 
 # The map's cells open their evidence on a click. gr.Plot has no click event, so when a map is
 # drawn this script hands Plotly's clicks to a hidden box ("row,column"), whose change shows
@@ -236,13 +264,11 @@ def _chat_answer(
 
 
 def _source_messages(answer: Any) -> list[gr.ChatMessage]:
-    """One folded message per passage, titled "[n] …", with the quoted sentences in bold."""
-    messages = []
-    for n in range(1, len(answer.passages) + 1):
-        title, body = source_card(answer, n)
-        metadata = {"title": title, "status": "done"}
-        messages.append(gr.ChatMessage(role="assistant", content=body, metadata=metadata))
-    return messages
+    """The sources as one message under the answer, a line per passage that opens onto it
+    (``render.sources_markdown``); none when there are no passages."""
+    if not answer.passages:
+        return []
+    return [gr.ChatMessage(role="assistant", content=sources_markdown(answer))]
 
 
 def respond(
@@ -465,10 +491,23 @@ def _ask_tab(service: Service) -> gr.Dropdown:
                     label="Conversation",
                     height=600,
                     sanitize_html=True,
+                    autoscroll=False,  # QUESTION_AT_TOP_JS keeps the answer in view
                     placeholder="Ask a question about the C5+1.",
                 ),
+                # ChatInterface's own box, given an id: the page's tests and scripts find it.
+                textbox=gr.Textbox(
+                    show_label=False,
+                    label="",
+                    placeholder="Type a message...",
+                    scale=7,
+                    submit_btn=True,
+                    stop_btn=True,
+                    elem_id="question",
+                ),
                 additional_inputs=[sources, date_from, date_to, periods],
-                examples=[[q, [], "", "", ""] for q in EXAMPLES],
+                # The question alone: the chat shows them as questions to click, not as a
+                # table with a column per search limit, empty (#17).
+                examples=[[q] for q in EXAMPLES],
                 api_name="chat",
                 fill_height=True,
             )
@@ -610,6 +649,7 @@ def build_app(service: Service) -> gr.Blocks:
         _compare_tab(service)
         theme_text, theme_outputs = _themes_tab(service)
         app.load(_bind(refresh, service), outputs=shown, api_visibility="private")
+        app.load(None, js=QUESTION_AT_TOP_JS)
         app.load(_bind(draw_map, service), theme_text, theme_outputs, api_visibility="private")
         _api(service)
     return app
