@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from c5qa.app.service import Service
-from c5qa.faces.ui import build_app
+from c5qa.faces.ui import CSS, build_app
 from c5qa.index.embedding import Embedder
 from c5qa.ingest.documents import split_front_matter
 from c5qa.measure.loadtest import free_port
@@ -83,7 +83,9 @@ def url(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterato
     app = build_app(service)
     app.queue()
     port = free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    app.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS
+    )
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
@@ -336,4 +338,46 @@ def test_a_new_answer_stays_in_view_with_one_line_per_source(browser, url: str) 
     page.screenshot(path=str(ARTIFACTS / "answer-in-view.png"))
     sources.first.locator("summary").click()
     assert sources.first.locator("strong").first.is_visible()
+    page.close()
+
+
+def test_the_documents_table_shows_every_column_and_searches(browser, url: str) -> None:
+    """#17: at 1400 px every column of the corpus table is on screen, in the page's font; its
+    search box narrows the rows."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.get_by_role("tab", name="Documents").click()
+    table = page.locator("#documents")
+    table.get_by_text("2023-09-21_c5plus1-new-york-declaration.txt").first.wait_for(timeout=15_000)
+    headings = table.locator("th")
+    assert headings.count() >= 7
+    for n in range(7):
+        box = headings.nth(n).bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1400, headings.nth(n).inner_text()
+    font = table.locator("td").first.evaluate("cell => getComputedStyle(cell).fontFamily")
+    assert "mono" not in font.lower(), font
+    assert "samarkand-joint-declaration" in table.inner_text()
+    table.get_by_placeholder("Search...").fill("Senate")
+    page.wait_for_timeout(500)
+    shown = table.inner_text()
+    assert "s-res-459-c5plus1-senate-resolution" in shown
+    assert "samarkand-joint-declaration" not in shown
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "documents.png"), full_page=True)
+    page.close()
+
+
+def test_a_phone_width_page_answers_in_full_width(browser, url: str) -> None:
+    """#17: at 390 px the chat takes the page's width (the search limits above or below it)
+    and an answer with its sources fits without sideways scrolling."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(url)
+    _ask(page, "Which firm will upgrade Kazakhstan's air traffic management system?")
+    chat = page.locator("[role='log']").first.bounding_box()
+    assert chat is not None and chat["width"] >= 300
+    assert chat["y"] < 844  # on the first screen: the search limits come after it
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, width
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "phone.png"), full_page=True)
     page.close()

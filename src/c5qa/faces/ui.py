@@ -61,6 +61,14 @@ UPLOAD_ROUTE = "/gradio_api/upload"
 # an hour old; an upload is saved into the corpus long before that.
 CACHE_SWEEP = (600, 3600)
 DOCUMENT_HEADERS = ["title", "publisher", "date", "kind", "partial", "chunks", "file"]
+DOCUMENT_WIDTHS = ["27%", "24%", "9%", "8%", "7%", "6%", "19%"]
+# The page's own style, passed at launch: tables in the page's font (Gradio sets their cells
+# in a monospace one, which reads as code); on a phone the chat comes first, its search limits
+# under it (above it, they filled the first screen).
+CSS = (
+    "#documents *, #theme-scores * { font-family: var(--font) !important; }\n"
+    "@media (max-width: 640px) { #ask { flex-direction: column-reverse; } }"
+)
 
 log = logging.getLogger(__name__)
 
@@ -462,7 +470,7 @@ def _bind(handler: Callable[..., Any], *first: Any) -> functools.partial:
 def _ask_tab(service: Service) -> gr.Dropdown:
     """The chat and its search limits; returns the source picker (uploads and the page's
     load fill it: the layout is served before sign-in, so it holds nothing of the corpus)."""
-    with gr.Tab("Ask"), gr.Row(equal_height=False):
+    with gr.Tab("Ask"), gr.Row(equal_height=False, elem_id="ask"):
         with gr.Column(scale=1, min_width=240):
             gr.Markdown("**Search only in…**")
             # No choices in the layout, which is served before sign-in: the page's load
@@ -526,6 +534,12 @@ def _documents_tab(service: Service, sources: gr.Dropdown) -> list[Any]:
             interactive=False,
             wrap=True,
             label="Corpus",
+            # Every column on screen at 1400 px: the title wraps, a long publisher is cut
+            # (selecting its cell shows it whole).
+            column_widths=DOCUMENT_WIDTHS,
+            max_chars=90,
+            show_search="search",
+            elem_id="documents",
         )
         failed = gr.Dataframe(
             headers=["file", "skipped because"],
@@ -570,7 +584,15 @@ def _themes_tab(service: Service) -> tuple[gr.Textbox, list[Any]]:
         )
         plot = gr.Plot(label="theme map (click a cell for its evidence)", elem_id="theme-plot")
         clicked = gr.Textbox(visible="hidden", elem_id="theme-cell")
-        heat = gr.Dataframe(interactive=False, label="scores (select a cell)", wrap=True)
+        # Headings on one line (wrapped into narrow columns they stood as towers of letters),
+        # the theme pinned while the documents scroll sideways.
+        heat = gr.Dataframe(
+            interactive=False,
+            label="scores (select a cell)",
+            wrap=False,
+            pinned_columns=1,
+            elem_id="theme-scores",
+        )
         cell_evidence = gr.Markdown()
 
         # Only forwards: Gradio finds ``gr.SelectData`` by type hints, which a partial hides.
@@ -699,6 +721,7 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
         app_kwargs={"middleware": middleware},
         state_session_capacity=settings.sessions,
         footer_links=["api"],
+        css=CSS,
         **kwargs,
     )
 
