@@ -53,14 +53,21 @@ def record(service: Service) -> None:
     a, b = side("New York Declaration", corpus, limit), side("2025-11-07", corpus, limit)
     result = diff(a, b, store, service.embedder.encode, service.settings)
     rows = [
-        (f"{topic.label} ({name})", store.documents[s.source].text[s.start : s.end])
+        (name, topic.label, s)
         for name in ("continued", "dropped", "new")
         for topic in getattr(result, name)
         for s in (*topic.a, *topic.b)
     ]
     for said, claim, pattern in RECORD:
-        found = Counter(where for where, text in rows if re.search(pattern, text, re.I))
-        print(f"{said:8} {claim:32} {dict(found.most_common())}")
+        hits = [
+            (name, label, s)
+            for name, label, s in rows
+            if re.search(pattern, store.documents[s.source].text[s.start : s.end], re.I)
+        ]
+        # A statement on several topics counts once per class.
+        classes = Counter(name for name, _ in {(name, (s.source, s.start)) for name, _, s in hits})
+        topics = Counter(f"{label} ({name})" for name, label, _ in hits)
+        print(f"{said:8} {claim:32} {dict(classes.most_common())}  {dict(topics.most_common(3))}")
 
 
 def topics(service: Service, path: Path) -> None:

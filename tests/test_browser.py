@@ -381,3 +381,18 @@ def test_a_phone_width_page_answers_in_full_width(browser, url: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "phone.png"), full_page=True)
     page.close()
+
+
+def test_a_marker_opens_its_source(browser, url: str) -> None:
+    """#17: clicking [1] in an answer opens the first source under it, the quoted sentence in
+    bold."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    _ask(page, "Which firm will upgrade Kazakhstan's air traffic management system?")
+    folds = page.locator("[data-testid='bot'] details")
+    assert not folds.first.evaluate("fold => fold.open")
+    page.locator("[data-testid='bot'] strong", has_text="[1]").first.click()
+    assert folds.first.evaluate("fold => fold.open")
+    quote = folds.first.locator("strong").first
+    assert quote.is_visible() and "Leidos" in quote.inner_text()
+    page.close()

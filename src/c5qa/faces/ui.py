@@ -100,6 +100,25 @@ QUESTION_AT_TOP_JS = """
 }
 """
 
+# A marker [n] of an answer opens its source: a click on it opens the n-th source under the
+# answer and brings it into view (the sources are folds of one message: render.sources_markdown).
+MARKERS_JS = """
+() => {
+  document.addEventListener('click', (event) => {
+    const marker = event.target.closest('[data-testid="bot"] strong');
+    const n = marker && marker.textContent.match(/^\\[(\\d+)\\]$/);
+    if (!n) return;
+    const bots = Array.from(document.querySelectorAll('[data-testid="bot"]'));
+    const after = bots.slice(bots.indexOf(marker.closest('[data-testid="bot"]')));
+    const sources = after.find((bot) => bot.querySelector('details'));
+    const fold = sources && sources.querySelectorAll('details')[Number(n[1]) - 1];
+    if (!fold) return;
+    fold.open = true;
+    fold.scrollIntoView({ block: 'nearest' });
+  });
+}
+"""
+
 # The map's cells open their evidence on a click. gr.Plot has no click event, so when a map is
 # drawn this script hands Plotly's clicks to a hidden box ("row,column"), whose change shows
 # the evidence. It waits for the figure to be rendered (up to 10 s) and binds it once.
@@ -672,6 +691,7 @@ def build_app(service: Service) -> gr.Blocks:
         theme_text, theme_outputs = _themes_tab(service)
         app.load(_bind(refresh, service), outputs=shown, api_visibility="private")
         app.load(None, js=QUESTION_AT_TOP_JS)
+        app.load(None, js=MARKERS_JS)
         app.load(_bind(draw_map, service), theme_text, theme_outputs, api_visibility="private")
         _api(service)
     return app
