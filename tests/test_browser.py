@@ -396,3 +396,25 @@ def test_a_marker_opens_its_source(browser, url: str) -> None:
     quote = folds.first.locator("strong").first
     assert quote.is_visible() and "Leidos" in quote.inner_text()
     page.close()
+
+
+def test_a_conversation_survives_a_reload_and_can_be_deleted(browser, url: str) -> None:
+    """#17: the browser keeps the conversation: after a reload it is listed, reopens with its
+    answer and sources, and the chat's clear button deletes it."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    _ask(page, "Which firm will upgrade Kazakhstan's air traffic management system?")
+    page.wait_for_timeout(1_000)  # saved as the answer completes
+    page.reload()
+    saved = page.get_by_text("Which firm will upgrade Kazakhstan's air...", exact=False)
+    saved.first.wait_for(timeout=15_000)
+    assert page.locator("[data-testid='bot']").count() == 0  # a new chat until reopened
+    saved.first.click()
+    page.get_by_text("U.S. firm Leidos", exact=False).first.wait_for(timeout=10_000)
+    assert page.locator("[data-testid='bot'] details").count() == 5
+    page.get_by_role("button", name="Clear").click()
+    page.wait_for_timeout(1_000)
+    page.reload()
+    page.get_by_role("button", name="New chat").wait_for(timeout=15_000)
+    assert saved.count() == 0
+    page.close()

@@ -537,6 +537,9 @@ def _ask_tab(service: Service) -> gr.Dropdown:
                 examples=[[q] for q in EXAMPLES],
                 api_name="chat",
                 fill_height=True,
+                # Conversations kept in the browser (its local storage), listed beside the
+                # chat, reopened after a reload, deletable (#17).
+                save_history=True,
             )
     return sources
 
