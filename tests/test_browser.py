@@ -418,3 +418,25 @@ def test_a_conversation_survives_a_reload_and_can_be_deleted(browser, url: str) 
     page.get_by_role("button", name="New chat").wait_for(timeout=15_000)
     assert saved.count() == 0
     page.close()
+
+
+def test_a_conversation_exports_as_markdown_with_its_references(browser, url: str) -> None:
+    """#17: the export is a Markdown file: the question as a heading, the answer, and each
+    reference with title, publisher, date, location, URL, file and the quoted sentence."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page.goto(url)
+    _ask(page, "Which firm will upgrade Kazakhstan's air traffic management system?")
+    page.get_by_role("button", name="Export the conversation (Markdown)").click()
+    link = page.locator("#export a").first
+    link.wait_for(timeout=15_000)
+    with page.expect_download() as download:
+        link.click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## Which firm will upgrade Kazakhstan's air traffic management system?" in text
+    assert "Leidos" in text and "**[1]**" in text
+    first = text.split("**References**", 1)[1].strip().splitlines()
+    assert first[0].startswith("1. A New Era in U.S.-Kazakhstan Relations")
+    assert "U.S. Department of State" in first[0] and "2025-11-07" in first[0]
+    assert "https://" in first[0] and KAZAKHSTAN in first[0].replace("\\_", "_")
+    assert any("A $200 million contract awarded to U.S. firm Leidos" in line for line in first)
+    page.close()

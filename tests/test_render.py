@@ -12,6 +12,7 @@ from c5qa.answer.render import (
     diff_columns,
     escape_markdown,
     markdown,
+    references,
     source_card,
     sources_markdown,
 )
@@ -233,3 +234,14 @@ def test_sources_are_one_line_each_and_open_onto_their_card(url: str) -> None:
     assert summary == f"[1] {HOSTILE_TITLE[:63]}… (partial text) — 2024-05-01 · {passage.location}"
     assert HOSTILE_TITLE in _shown(shown)  # whole, in the card
     assert HEAD + "**" + QUOTED + "**" + TAIL in _shown(shown)
+
+
+def test_references_give_each_passage_with_what_was_quoted_from_it() -> None:
+    """What an exported conversation lists (#17): every passage, numbered, its metadata and
+    the sentences quoted from it (none for a passage shown but not quoted)."""
+    passage = _passage("Title", SAFE_URL)
+    answer = _answer(passage)
+    (reference,) = references(answer)
+    assert reference["n"] == 1 and reference["title"] == "Title"
+    assert reference["url"] == SAFE_URL and reference["source"] == passage.source
+    assert reference["quoted"] == [QUOTED]

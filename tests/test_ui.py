@@ -1,3 +1,4 @@
+import base64
 import dataclasses
 import html
 import json
@@ -22,6 +23,7 @@ from c5qa.faces.ui import (
     ask_api,
     build_app,
     compare_sides,
+    conversation_markdown,
     document_rows,
     draw_map,
     failed_rows,
@@ -316,8 +318,9 @@ def test_upload_route_is_closed_when_uploads_are_off(app_service: Service) -> No
             refused = httpx.post(url, files={"files": ("note.txt", content, "text/plain")})
             assert (refused.status_code, refused.text) == (403, UPLOADS_OFF)
         assert app.max_file_size == 0
-        (picker,) = [c for c in app.config["components"] if c["type"] == "file"]
-        assert picker["props"]["interactive"] is False
+        # The upload picker, and the exported conversation's file, take nothing.
+        files = [c for c in app.config["components"] if c["type"] == "file"]
+        assert len(files) == 2 and all(c["props"]["interactive"] is False for c in files)
         assert app.delete_cache is not None and app.delete_cache[1] <= 24 * 3600
     finally:
         app.close()
@@ -453,3 +456,38 @@ def test_session_state_is_bounded_by_the_setting(app_service: Service) -> None:
         assert app.state_session_capacity == 7 and app.state_holder.capacity == 7
     finally:
         app.close()
+
+
+def test_the_export_lists_each_answer_with_its_references(app_service: Service) -> None:
+    """#17: questions as headings (whether Gradio gives a string or typed parts), answers as
+    the chat showed them, references read from the data the sources message carries; a title
+    that is markup stays text."""
+    question = "Which firm will upgrade Kazakhstan's air traffic management system?"
+    *_, final = respond(app_service, question, [], None, "", "")
+    history = [{"role": "user", "content": [{"type": "text", "text": question}]}]
+    history += [{"role": m.role, "content": m.content} for m in final]
+    exported = conversation_markdown(history, "2026-12-02 12:00")
+    assert exported.startswith("# C5+1 assistant: a conversation exported 2026-12-02 12:00")
+    assert f"## {question}" in exported and "Leidos" in exported
+    references = exported.split("**References**", 1)[1]
+    assert references.strip().startswith("1. A New Era in U.S.-Kazakhstan Relations")
+    assert "> A $200 million contract awarded to U.S. firm Leidos" in references
+    assert "<details>" not in exported and "c5qa-references" not in exported
+    hostile = [
+        {
+            "n": 1,
+            "title": "![px](http://127.0.0.1:9/p.png)",
+            "publisher": "<img src=x>",
+            "date": "",
+            "location": "",
+            "url": "javascript:alert(1)",
+            "source": "a.txt",
+            "quoted": ["[x](http://127.0.0.1:9)"],
+        }
+    ]
+    data = base64.b64encode(json.dumps(hostile).encode()).decode()
+    shown = conversation_markdown(
+        [{"role": "assistant", "content": f"<!-- c5qa-references {data} -->"}], "now"
+    )
+    assert "![px](" not in shown and "<img" not in shown and "](javascript" not in shown
+    assert "](http://127.0.0.1:9)" not in shown

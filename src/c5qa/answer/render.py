@@ -266,6 +266,25 @@ def sources_markdown(answer: Answer) -> str:
     return "\n\n".join(folds)
 
 
+def references(answer: Answer) -> list[dict]:
+    """The answer's numbered references as data: each passage's title, publisher, date,
+    location, URL, file and the sentences quoted from it (what an exported conversation
+    lists)."""
+    return [
+        {
+            "n": n,
+            "title": p.title,
+            "publisher": p.publisher,
+            "date": p.date,
+            "location": p.location,
+            "url": p.url,
+            "source": p.source,
+            "quoted": [q.text for q in answer.citations if q.n == n],
+        }
+        for n, p in enumerate(answer.passages, start=1)
+    ]
+
+
 # A source's title on its one line under an answer: with its date and location, it fits the
 # chat at 1400 px ("C5+1 Leaders' Joint Statement (The New York Declaration: C5+1 Re…").
 SOURCE_TITLE_CHARS = 64

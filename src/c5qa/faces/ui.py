@@ -8,9 +8,13 @@ and binds the handlers to its service.
 
 from __future__ import annotations
 
+import base64
 import functools
 import ipaddress
+import json
 import logging
+import re
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +30,8 @@ from c5qa.answer.render import (
     diff_columns,
     escape_markdown,
     passage_json,
+    references,
+    safe_link,
     sources_markdown,
     to_json,
 )
@@ -35,7 +41,7 @@ from c5qa.answer.themes import table as map_table
 from c5qa.app.auth import authenticator, load_users, login_middleware
 from c5qa.app.logs import configure, event
 from c5qa.app.service import IndexProblem, Service
-from c5qa.query.request import Filters, parse_periods
+from c5qa.query.request import Filters, message_text, parse_periods
 from c5qa.settings import Settings
 
 EXAMPLES = [
@@ -292,10 +298,59 @@ def _chat_answer(
 
 def _source_messages(answer: Any) -> list[gr.ChatMessage]:
     """The sources as one message under the answer, a line per passage that opens onto it
-    (``render.sources_markdown``); none when there are no passages."""
+    (``render.sources_markdown``), carrying its references as data for the export in a
+    comment (base64: no document text can end the comment); none without passages."""
     if not answer.passages:
         return []
-    return [gr.ChatMessage(role="assistant", content=sources_markdown(answer))]
+    data = base64.b64encode(json.dumps(references(answer)).encode()).decode()
+    content = f"{sources_markdown(answer)}\n\n<!-- {REFERENCES} {data} -->"
+    return [gr.ChatMessage(role="assistant", content=content)]
+
+
+# --- the export -------------------------------------------------------------------------------
+
+REFERENCES = "c5qa-references"
+REFERENCE_DATA = re.compile(rf"<!-- {REFERENCES} (?P<data>[A-Za-z0-9+/=]*) -->")
+
+
+def conversation_markdown(history: list[dict], exported: str) -> str:
+    """The conversation as a Markdown file: each question a heading, its answer as the chat
+    showed it, then its numbered references (title, publisher, date, location, URL, file and
+    the quoted sentences), read from the data its sources message carries."""
+    lines = [f"# C5+1 assistant: a conversation exported {exported}", ""]
+    for message in history:
+        text = message_text(message.get("content"))
+        found = REFERENCE_DATA.search(text)
+        if message.get("role") == "user":
+            lines += [f"## {' '.join(text.split())}", ""]
+        elif found:
+            cited = json.loads(base64.b64decode(found["data"]))
+            lines += ["**References**", "", *(_reference(r) for r in cited), ""]
+        elif text:
+            lines += [text, ""]
+    return "\n".join(lines)
+
+
+def _reference(cited: dict) -> str:
+    """One numbered reference, its document text escaped as in the chat (a file opened in a
+    Markdown viewer must not load or link anything either)."""
+    where = ", ".join(x for x in (cited["publisher"], cited["date"], cited["location"]) if x)
+    link = f" — {safe_link(cited['url'])}" if cited["url"] else ""
+    title, source = escape_markdown(cited["title"]), escape_markdown(cited["source"])
+    line = f"{cited['n']}. {title} — {escape_markdown(where)}{link} ({source})"
+    return line + "".join(f"\n   > {escape_markdown(q)}" for q in cited["quoted"])
+
+
+def export_conversation(history: list[dict] | None) -> str | None:
+    """The conversation written to a Markdown file for download (Gradio serves it from its
+    cache), or None when there is nothing to export."""
+    if not history:
+        return None
+    exported = time.strftime("%Y-%m-%d %H:%M", time.localtime())
+    folder = Path(tempfile.mkdtemp(prefix="c5qa-export-"))
+    path = folder / "c5qa-conversation.md"
+    path.write_text(conversation_markdown(history, exported), encoding="utf-8")
+    return str(path)
 
 
 def respond(
@@ -512,7 +567,7 @@ def _ask_tab(service: Service) -> gr.Dropdown:
                 "period, side by side (all: one period per year)",
             )
         with gr.Column(scale=4):
-            gr.ChatInterface(
+            chat = gr.ChatInterface(
                 _bind(respond, service),
                 chatbot=gr.Chatbot(
                     label="Conversation",
@@ -541,7 +596,16 @@ def _ask_tab(service: Service) -> gr.Dropdown:
                 # chat, reopened after a reload, deletable (#17).
                 save_history=True,
             )
+            _export(chat.chatbot)
     return sources
+
+
+def _export(chatbot: gr.Chatbot) -> None:
+    """A button that writes the conversation as Markdown, and the file to download."""
+    with gr.Row():
+        button = gr.Button("Export the conversation (Markdown)", size="sm", scale=0)
+        file = gr.File(label="exported conversation", interactive=False, elem_id="export")
+    button.click(export_conversation, chatbot, file, api_visibility="private")
 
 
 def _documents_tab(service: Service, sources: gr.Dropdown) -> list[Any]:

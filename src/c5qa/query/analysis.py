@@ -16,7 +16,7 @@ from c5qa.ingest.tokens import PUNCTUATION, tokenize
 from c5qa.query import patterns as p
 from c5qa.query.expected import Expected, absence_theme, expected_answer
 from c5qa.query.named import Identity, Naming, identity, named_documents
-from c5qa.query.request import Message, Period
+from c5qa.query.request import Message, Period, message_text
 from c5qa.query.terms import Terms, content_terms, read, used
 from c5qa.settings import Settings
 
@@ -229,20 +229,9 @@ def previous_question(history: Sequence[Message]) -> str:
     """The last question the user asked before this one: what a follow-up is about."""
     for message in reversed(history):
         if message.get("role") == "user":
-            text = _content_text(message.get("content")).strip()
+            text = message_text(message.get("content")).strip()
             if text:
                 return text
-    return ""
-
-
-def _content_text(content: object) -> str:
-    """Gradio may hand over a message's content as a string or a list of typed parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, Sequence):
-        return " ".join(
-            str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in content
-        )
     return ""
 
 

@@ -20,6 +20,20 @@ from c5qa.query.patterns import PERIOD
 from c5qa.settings import Settings
 
 Message = Mapping[str, object]
+
+
+def message_text(content: object) -> str:
+    """A message's text: Gradio may hand over its content as a string or a list of typed
+    parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Sequence):
+        return " ".join(
+            str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in content
+        )
+    return ""
+
+
 MODES = ("hybrid", "dense", "bm25")
 # Document kinds that comment on others rather than speak for a period.
 COMMENTARY = ("analysis",)
