@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from c5qa.answer.statements import Statement, containment, match_scores, statements
+from c5qa.answer.statements import COURTESY, Statement, containment, match_scores, statements
 from c5qa.app.service import Service
 
 NEW_YORK = "2023-09-21_c5plus1-new-york-declaration.txt"
@@ -60,3 +60,27 @@ def test_containment_is_the_largest_share_of_a_statement_s_terms_another_holds()
     assert containment(quote, others) == pytest.approx(1.0)
     assert containment(quote, others[1:]) == pytest.approx(1 / 3)
     assert containment(quote, []) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "courtesy"),
+    [
+        ("And I want to thank you all for your fruitful conversation today.", True),
+        ("THE PRESIDENT:  It’s an honor to be here with — with you, our first summit.", True),
+        ("So, thank you very, very much for making the effort.", True),
+        ("And I look forward to working with all of you to do even more in the future.", True),
+        ("Thanks to the C5+1 platform, trade grew.", False),
+        ("We thank the Government of Uzbekistan for hosting the ministerial.", False),
+        ("We look forward to the first meeting of the Critical Minerals Dialogue.", False),
+    ],
+)
+def test_a_courtesy_is_no_statement(text: str, courtesy: bool) -> None:
+    assert bool(COURTESY.match(text)) is courtesy
+
+
+def test_the_remarks_statements_leave_out_their_courtesies(corpus_service: Service) -> None:
+    store = corpus_service.store()
+    source = "2023-09-19_remarks-biden-after-central-asia-5plus1-meeting.txt"
+    text = store.documents[source].text
+    found = [text[start:end] for start, end, _ in statements(store, source)]
+    assert found and not any("thank you" in s.lower() or "honor to be here" in s for s in found)

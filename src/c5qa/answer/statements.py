@@ -28,10 +28,26 @@ PROCEDURE = re.compile(
 )
 
 
+# A courtesy, which says nothing of the matter: thanks, "it's an honor", a greeting, "I look
+# forward to working with you". For: the diff of 2015 against 2023, whose new statements on no
+# theme were led by Biden's "And I want to thank you all for your fruitful conversation today"
+# (boilerplate is not a statement); not "Thanks to the platform, trade grew".
+COURTESY = re.compile(
+    r"^\W*(?:[\w.’' -]{1,40}:\s+)?(?:(?:and|so|well|again),?\s+)?"  # a speaker's label
+    r"(?:(?:I|we)\s+(?:(?:really|just)\s+)?"
+    r"(?:want|would like|wish)\s+to\s+thank|thank\s+you|thanks\b(?!\s+to\b)|"
+    r"it(?:'|’)s\s+(?:an?\s+)?(?:honou?r|pleasure|privilege)|"
+    r"good\s+(?:morning|afternoon|evening)|"
+    r"(?:I|we)\s+(?:\w+\s+)?look\s+forward\s+to\s+(?:working\s+with|seeing|meeting)\s+"
+    r"(?:all\s+of\s+)?you)",
+    re.IGNORECASE,
+)
+
+
 def statements(store: IndexStore, source: str) -> list[tuple[int, int, np.ndarray]]:
     """The document's statements with their vectors, in order, once each: no caption,
     boilerplate, dateline, signature or heading, no lead-in that ends in ":" or "—", no
-    procedure."""
+    procedure, no courtesy."""
     document = store.documents[source]
     seen: set[tuple[int, int]] = set()
     out = []
@@ -44,7 +60,7 @@ def statements(store: IndexStore, source: str) -> list[tuple[int, int, np.ndarra
                 continue
             seen.add((start, end))
             statement = not introduces(text) and len(text.split()) >= 4
-            if statement and not PROCEDURE.search(text):
+            if statement and not PROCEDURE.search(text) and not COURTESY.match(text):
                 out.append((start, end, vector))
     return out
 
