@@ -104,7 +104,7 @@ def test_a_side_without_documents_is_refused(corpus_service: Service) -> None:
 def test_the_class_asked_for_comes_first(corpus_service: Service) -> None:
     """ "What is new…" is answered by the diff, its new topics counted and shown first."""
     answer = corpus_service.ask("What is new in 2025 compared with 2023?")
-    assert answer.lead.startswith("Compared with 2023, 2025 adds ")
+    assert answer.lead.startswith("Compared with 2023, 2025 adds 1 topic (cultural heritage), ")
     assert [s.label for s in answer.sections[:3]] == ["New", "Continued", "Dropped"]
 
 

@@ -347,7 +347,7 @@ def _lead(result: Diff, order: Sequence[str]) -> str:
     counts = []
     for n, name in enumerate(order):
         labels = [t.label for t in getattr(result, name) if t.label != OTHER]
-        noun = " topics" if n == 0 else ""
+        noun = (" topic" if len(labels) == 1 else " topics") if n == 0 else ""
         named = f" ({', '.join(labels)})" if labels else ""
         counts.append(f"{verbs[name]} {len(labels)}{noun}{named}")
     on = f"On {result.theme}, c" if result.theme else "C"
