@@ -287,16 +287,16 @@ def themes(base, cells: list[dict]) -> None:
     )
     at = _at(scores, present, base.theme_presence)
     print(f"at the settings' theme_presence {base.theme_presence}: P {at[0]:.3f} R {at[1]:.3f}")
-    cosine = np.array([_best_cosine(service, store, c) for c in cells])
+    encoded = service.embedder.encode([query for _, query in DEFAULT_THEMES])
+    vectors = dict(zip(built.themes, encoded, strict=True))
+    cosine = np.array([_best_cosine(store, vectors[c["theme"]], c["source"]) for c in cells])
     before = _at(cosine, present, 0.40)
     print(f"before (best sentence's cosine >= 0.40): P {before[0]:.3f} R {before[1]:.3f}")
 
 
-def _best_cosine(service: Service, store, cell: dict) -> float:
-    from c5qa.answer.themes import DEFAULT_THEMES
-
-    vector = service.embedder.encode([dict(DEFAULT_THEMES)[cell["theme"]]])[0]
-    first, end = store.ranges[cell["source"]]
+def _best_cosine(store, vector: np.ndarray, source: str) -> float:
+    """The theme map's cell before #16: the best sentence's cosine with the theme."""
+    first, end = store.ranges[source]
     return max(
         (
             float((store.chunk_sentence_vectors(i) @ vector).max(initial=0.0))

@@ -412,10 +412,17 @@ def test_a_conversation_survives_a_reload_and_can_be_deleted(browser, url: str) 
     saved.first.click()
     page.get_by_text("U.S. firm Leidos", exact=False).first.wait_for(timeout=10_000)
     assert page.locator("[data-testid='bot'] details").count() == 5
+    # A second conversation, kept: after the first is deleted, its line shows the list drawn.
+    page.get_by_role("button", name="New chat").click()
+    _ask(page, "What is the C5+1 Critical Minerals Dialogue?")
+    page.wait_for_timeout(1_000)
+    saved.first.click()
+    page.get_by_text("U.S. firm Leidos", exact=False).first.wait_for(timeout=10_000)
     page.get_by_role("button", name="Clear").click()
     page.wait_for_timeout(1_000)
     page.reload()
-    page.get_by_role("button", name="New chat").wait_for(timeout=15_000)
+    kept = page.get_by_text("What is the C5+1 Critical Minerals Dialo...", exact=False)
+    kept.first.wait_for(timeout=15_000)
     assert saved.count() == 0
     page.close()
 

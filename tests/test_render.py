@@ -14,6 +14,7 @@ from c5qa.answer.render import (
     markdown,
     references,
     source_card,
+    source_line,
     sources_markdown,
 )
 from c5qa.answer.types import Answer, Quote, Section
@@ -103,10 +104,9 @@ def _assert_inert(text: str, allowed_link: str = "") -> None:
 def test_hostile_metadata_and_text_stay_inert_in_the_chat(url: str) -> None:
     passage = _passage(HOSTILE_TITLE, url)
     answer = _answer(passage)
-    title, body = source_card(answer, 1)
-    for text in (chat_markdown(answer), title, body):
+    body = source_card(answer, 1)
+    for text in (chat_markdown(answer), body):
         _assert_inert(text)
-    assert _shown(title).startswith(f"[1] {HOSTILE_TITLE} (partial text) — 2024-05-01")
     assert f"{HOSTILE_TITLE}" in _shown(chat_markdown(answer))
     shown = _shown(body)
     assert url in shown and passage.publisher in shown and passage.source in shown
@@ -115,10 +115,9 @@ def test_hostile_metadata_and_text_stay_inert_in_the_chat(url: str) -> None:
 
 def test_a_plain_http_url_is_still_a_link() -> None:
     answer = _answer(_passage(HOSTILE_TITLE, SAFE_URL))
-    title, body = source_card(answer, 1)
+    body = source_card(answer, 1)
     link = f"[{escape_markdown(SAFE_URL)}]({SAFE_URL})"
     _assert_inert(body, allowed_link=link)
-    _assert_inert(title)
     assert _shown(escape_markdown(SAFE_URL)) == SAFE_URL
 
 
@@ -127,10 +126,12 @@ def test_plain_metadata_reads_as_it_is() -> None:
     passage = _passage(
         "A New Era in U.S.-Kazakhstan Relations (fact sheet)", SAFE_URL, location="¶ 3"
     )
-    title, _ = source_card(_answer(passage), 1)
-    assert title == (
+    line = (
         "[1] A New Era in U.S.-Kazakhstan Relations (fact sheet) (partial text) — 2024-05-01 · ¶ 3"
     )
+    assert source_line(passage, 1) == line
+    shown = sources_markdown(_answer(passage))
+    assert html.unescape(shown.split("<summary>")[1].split("</summary>")[0]) == line
 
 
 def test_json_answer_stays_verbatim() -> None:
@@ -152,8 +153,8 @@ def test_sources_show_metadata_and_highlight_quotes(corpus_service: Service) -> 
         "Which firm will upgrade Kazakhstan's air traffic management system?"
     )
     assert "**[1]**" in chat_markdown(answer)
-    title, body = source_card(answer, 1)
-    assert title.startswith("[1] A New Era")
+    body = source_card(answer, 1)
+    assert source_line(answer.passages[0], 1).startswith("[1] A New Era")
     assert "2025-11-07" in body and "Partial text" in body and "https://" in body
     assert "**A $200 million contract awarded to U.S. firm Leidos" in body
 
@@ -165,7 +166,7 @@ def test_retrieval_scores_stay_out_of_the_answer_text(corpus_service: Service) -
 
     answer = corpus_service.compare("security cooperation", None)
     shown = [chat_markdown(answer), terminal(answer)]
-    shown += [part for n in range(1, len(answer.passages) + 1) for part in source_card(answer, n)]
+    shown += [sources_markdown(answer)]
     assert not [text for text in shown if re.search(r"\bscore\b", text)]
     assert all("score" in p for p in to_json(answer)["passages"])
 

@@ -45,19 +45,19 @@ def test_a_question_s_sides_are_its_named_documents_or_its_summit_s_day(
 ) -> None:
     from c5qa.query.sides import asked_sides
 
-    store = corpus_service.store()
+    store, corpus = corpus_service.library.current()
     question = "What changed between the 2023 New York Declaration and the 2025 summit?"
     asked = corpus_service.analyze(question)
-    first, second = asked_sides(question, asked.periods, asked.documents, store)
+    first, second = asked_sides(question, asked.periods, asked.documents, store, corpus)
     assert first.sources == (NEW_YORK,)
     assert (second.start, second.end, second.sources) == ("2025-11-07", "2025-11-07", ())
     plain = "What changed between 2023 and 2025?"
     years = corpus_service.analyze(plain).periods
-    assert asked_sides(plain, years, (), store) == tuple(years)
+    assert asked_sides(plain, years, (), store, corpus) == tuple(years)
     # A document no named period holds is a side of its own, sides earliest first (#16).
     question = "How does the 2025 summit differ from the New York Declaration?"
     asked = corpus_service.analyze(question)
-    first, second = asked_sides(question, asked.periods, asked.documents, store)
+    first, second = asked_sides(question, asked.periods, asked.documents, store, corpus)
     # Labelled as the question calls it, with its date.
     assert first.sources == (NEW_YORK,) and first.label == "the New York Declaration (2023-09-21)"
     assert (second.start, second.sources) == ("2025-11-07", ())

@@ -53,7 +53,7 @@ class Answerer:
         searcher, k, mode = self.searcher, request.k, request.mode
         periods = self._scopes(asked, store) if request.filters is None else ()
         if asked.overall and request.filters is None:  # "What changed between 2023 and 2025?"
-            sides = asked_sides(asked.text, asked.periods, asked.documents, store)
+            sides = asked_sides(asked.text, asked.periods, asked.documents, store, corpus)
             result = diff(sides[0], sides[1], store, searcher.encode, self.settings)
             limit, first = self.settings.diff_topics, asked.diff_class
             return compared(result, store, limit, asked.text, first).answer

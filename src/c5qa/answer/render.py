@@ -117,8 +117,9 @@ def chat_markdown(answer: Answer, before: str = "") -> str:
     return f"{before}\n\n{body}" if before else body
 
 
-def source_card(answer: Answer, n: int) -> tuple[str, str]:
-    """(title line, markdown body) of passage ``n`` with the quoted sentences in bold."""
+def source_card(answer: Answer, n: int) -> str:
+    """Passage ``n``'s card, markdown: its publisher, date and location, the partial-text
+    warning, the passage with the quoted sentences in bold, URL and file."""
     passage = answer.passages[n - 1]
     quoted = sorted(
         (c.start - passage.start, c.end - passage.start) for c in answer.citations if c.n == n
@@ -131,7 +132,7 @@ def source_card(answer: Answer, n: int) -> tuple[str, str]:
     if passage.url:
         lines.append(safe_link(passage.url))
     lines.append(escape_markdown(passage.source))
-    return _card_title(passage, n), "\n\n".join(lines)
+    return "\n\n".join(lines)
 
 
 def _marked(text: str, spans: list[tuple[int, int]]) -> str:
@@ -145,13 +146,16 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-def _card_title(passage: Passage, n: int) -> str:
-    """The source's title line. Gradio renders a message's metadata title as markdown too, so
-    every metadata field in it is escaped like the body."""
+def source_line(passage: Passage, n: int) -> str:
+    """The source's one line under an answer, as plain text: "[n] title (partial text) —
+    date · location", a title longer than ``SOURCE_TITLE_CHARS`` cut (its card names it
+    whole)."""
     where = " · ".join(x for x in (passage.date, passage.location) if x)
     partial = " (partial text)" if passage.partial else ""
-    title = f"[{n}] {escape_markdown(passage.title)}"
-    return f"{title}{partial} — {escape_markdown(where)}" if where else title
+    title = passage.title
+    if len(title) > SOURCE_TITLE_CHARS:
+        title = title[: SOURCE_TITLE_CHARS - 1] + "…"
+    return f"[{n}] {title}{partial}" + (f" — {where}" if where else "")
 
 
 def terminal(answer: Answer) -> str:
@@ -254,15 +258,10 @@ def sources_markdown(answer: Answer) -> str:
     the answer above them in view; sixteen open cards did not (#17)."""
     folds = []
     for n, passage in enumerate(answer.passages, start=1):
-        _, body = source_card(answer, n)
-        where = " · ".join(x for x in (passage.date, passage.location) if x)
-        partial = " (partial text)" if passage.partial else ""
-        title = passage.title
-        if len(title) > SOURCE_TITLE_CHARS:  # the line stays one line; the card names it whole
-            title = title[: SOURCE_TITLE_CHARS - 1] + "…"
+        body = source_card(answer, n)
+        if len(passage.title) > SOURCE_TITLE_CHARS:  # cut on its line: the card names it whole
             body = f"*{escape_markdown(passage.title)}*\n\n{body}"
-        line = f"[{n}] {title}{partial}" + (f" — {where}" if where else "")
-        folds.append(_folded(_entities(line), body))
+        folds.append(_folded(_entities(source_line(passage, n)), body))
     return "\n\n".join(folds)
 
 

@@ -173,7 +173,7 @@ def figure(theme_map: ThemeMap):  # -> matplotlib Figure (imported lazily)
                 color="white" if scores[t, d] > 0.55 else "black",
                 fontweight="bold" if present else "normal",
             )
-    fig.colorbar(image, ax=ax, label="best sentence match (cosine)")
+    fig.colorbar(image, ax=ax, label="best statement match")
     ax.set_title(f"Themes across the C5+1 documents (bold: ≥ {theme_map.threshold:.2f}, present)")
     fig.tight_layout()
     return fig

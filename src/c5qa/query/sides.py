@@ -13,7 +13,7 @@ from c5qa.index.store import IndexStore
 from c5qa.ingest.tokens import tokenize
 from c5qa.query import patterns as p
 from c5qa.query.analysis import Corpus, documents_apart, uses_name
-from c5qa.query.named import identity, named_documents, references, resolve
+from c5qa.query.named import named_documents, references, resolve
 from c5qa.query.request import BadRequest, Period, parse_periods
 
 
@@ -57,7 +57,11 @@ TITLE_CHARS = 60
 
 
 def asked_sides(
-    question: str, periods: Sequence[Period], named: Sequence[str], store: IndexStore
+    question: str,
+    periods: Sequence[Period],
+    named: Sequence[str],
+    store: IndexStore,
+    corpus: Corpus,
 ) -> tuple[Period, ...]:
     """The two sides of a question of change, earliest first: each period's documents the
     question names ("the 2023 New York Declaration"), else its summit's day when it names one
@@ -65,7 +69,7 @@ def asked_sides(
     and the named documents no period holds, one side per year ("the Biden-era declaration")."""
     summits = {m.group("year") for m in p.SUMMIT.finditer(question)}
     documents = store.documents
-    called = _called(question, store)
+    called = _called(question, corpus)
     sides = []
     for period in periods:
         own = [s for s in named if period.filters.admits(documents[s])]
@@ -81,13 +85,12 @@ def asked_sides(
     return tuple(sorted(sides, key=lambda side: _first_date(side, store)))
 
 
-def _called(question: str, store: IndexStore) -> dict[str, str]:
+def _called(question: str, corpus: Corpus) -> dict[str, str]:
     """What the question calls each document it names ("2023 New York Declaration")."""
-    identities = [identity(d) for d in store.documents.values()]
     called: dict[str, str] = {}
     for reference in references(question):
         words = question[reference.span[0] : reference.span[1]].strip(" ,")
-        for source in resolve(reference, identities):
+        for source in resolve(reference, corpus.identities):
             called.setdefault(source, words)
     return called
 
