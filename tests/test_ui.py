@@ -3,8 +3,10 @@ import dataclasses
 import html
 import json
 import logging
+import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -491,3 +493,20 @@ def test_the_export_lists_each_answer_with_its_references(app_service: Service) 
     )
     assert "![px](" not in shown and "<img" not in shown and "](javascript" not in shown
     assert "](http://127.0.0.1:9)" not in shown
+
+
+def test_an_export_is_a_file_and_old_exports_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each export is a file to download; exports older than Gradio's cache sweep go, so a
+    long-running server does not pile them up; an empty chat exports nothing."""
+    from c5qa.faces import ui
+
+    monkeypatch.setattr(ui, "EXPORTS", tmp_path / "exports")
+    (tmp_path / "exports" / "old").mkdir(parents=True)
+    hour_ago = time.time() - ui.CACHE_SWEEP[1] - 60
+    os.utime(tmp_path / "exports" / "old", (hour_ago, hour_ago))
+    path = Path(ui.export_conversation([{"role": "user", "content": "Who signed it?"}]))
+    assert path.name == "c5qa-conversation.md" and "## Who signed it?" in path.read_text()
+    assert not (tmp_path / "exports" / "old").exists()
+    assert ui.export_conversation([]) is None

@@ -14,6 +14,7 @@ import ipaddress
 import json
 import logging
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -341,14 +342,22 @@ def _reference(cited: dict) -> str:
     return line + "".join(f"\n   > {escape_markdown(q)}" for q in cited["quoted"])
 
 
+EXPORTS = Path(tempfile.gettempdir()) / "c5qa-exports"
+
+
 def export_conversation(history: list[dict] | None) -> str | None:
-    """The conversation written to a Markdown file for download (Gradio serves it from its
-    cache), or None when there is nothing to export."""
+    """The conversation written to a Markdown file for download, or None when there is
+    nothing to export. Gradio serves a copy from its own (swept) cache; the exports older
+    than that sweep's age are removed here, so a long-running server does not pile them up."""
     if not history:
         return None
+    EXPORTS.mkdir(exist_ok=True)
+    stale = time.time() - CACHE_SWEEP[1]
+    for old in EXPORTS.iterdir():
+        if old.stat().st_mtime < stale:
+            shutil.rmtree(old, ignore_errors=True)
     exported = time.strftime("%Y-%m-%d %H:%M", time.localtime())
-    folder = Path(tempfile.mkdtemp(prefix="c5qa-export-"))
-    path = folder / "c5qa-conversation.md"
+    path = Path(tempfile.mkdtemp(dir=EXPORTS)) / "c5qa-conversation.md"
     path.write_text(conversation_markdown(history, exported), encoding="utf-8")
     return str(path)
 
@@ -601,11 +610,19 @@ def _ask_tab(service: Service) -> gr.Dropdown:
 
 
 def _export(chatbot: gr.Chatbot) -> None:
-    """A button that writes the conversation as Markdown, and the file to download."""
+    """A button that writes the conversation as Markdown, and the file to download, shown
+    once there is one (empty, it stood under the chat as a large drop zone)."""
     with gr.Row():
         button = gr.Button("Export the conversation (Markdown)", size="sm", scale=0)
-        file = gr.File(label="exported conversation", interactive=False, elem_id="export")
-    button.click(export_conversation, chatbot, file, api_visibility="private")
+        file = gr.File(
+            label="exported conversation", interactive=False, visible=False, elem_id="export"
+        )
+
+    def exported(history: list[dict] | None) -> gr.File:
+        path = export_conversation(history)
+        return gr.File(value=path, visible=path is not None)
+
+    button.click(exported, chatbot, file, api_visibility="private")
 
 
 def _documents_tab(service: Service, sources: gr.Dropdown) -> list[Any]:
@@ -661,7 +678,7 @@ def _themes_tab(service: Service) -> tuple[gr.Textbox, list[Any]]:
     with gr.Tab("Themes"):
         gr.Markdown(
             "How strongly each document, oldest first, speaks to each theme: the best "
-            "matching sentence's similarity (●: present). Hover over a cell of the map for "
+            "matching statement's score (●: present). Hover over a cell of the map for "
             "its evidence; click it, or select a cell of the table, to read it below."
         )
         theme_text = gr.Textbox(
