@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import importlib.util
 import logging
 import os
@@ -61,6 +62,34 @@ BAD_QUESTIONS = (
     "Qozog'iston qanday kelishuvlar imzoladi?",
     "Қозоғистон қандай битимлар имзолади?",
 )
+
+
+# A two-page PDF whose second sentence runs across the page break (the reader's test, #17).
+CHARDARA_PAGES = (
+    "The basin water committee inspected the Chardara reservoir in June. The committee agreed "
+    "that the Chardara reservoir spillway gates",
+    "need new hoists before the spring floods arrive. Repairs of the Shardara dam crest start "
+    "in August.",
+)
+CHARDARA_CROSSING = (
+    "The committee agreed that the Chardara reservoir spillway gates need new hoists before the "
+    "spring floods arrive."
+)
+
+
+def chardara_pdf(path: Path) -> Path:
+    """Write the two-page PDF of ``CHARDARA_PAGES`` (fpdf2, Helvetica) to ``path``."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    pdf.set_title("Chardara reservoir inspection report")
+    pdf.set_creation_date(datetime.datetime(2024, 3, 5, tzinfo=datetime.UTC))
+    for text in CHARDARA_PAGES:
+        pdf.add_page()
+        pdf.multi_cell(0, 8, text)
+    pdf.output(str(path))
+    return path
 
 
 def bench_script(name: str) -> ModuleType:

@@ -79,6 +79,24 @@ def test_pdf_chunks_never_cross_pages(pages: list[str], size: int) -> None:
         assert bounds[page - 1] <= chunk.start and chunk.end <= bounds[page]
 
 
+def test_a_sentence_running_across_a_page_break_is_one_sentence_on_both_pages() -> None:
+    # Pages joined as documents.page_separator joins them: a line break where a sentence runs
+    # on, a blank line where the page's text ended.
+    first = "The committee met in June. It agreed that the sluice gates"
+    second = "need new seals before winter. Repairs start in August."
+    third = "Funding is pending."
+    text = f"{first}\n{second}\n\n{third}"
+    pages = (0, len(first) + 1, len(first) + len(second) + 3)
+    doc = Document(source="x.pdf", text=text, title="x", pages=pages)
+    _check(doc, 90, 0)
+    chunks = chunk_document(doc, 90, 0)
+    crossing = "It agreed that the sluice gates\nneed new seals before winter."
+    spans = [text[a:b] for chunk in chunks for a, b in chunk.sentences]
+    assert crossing in spans
+    assert [c.location for c in chunks if crossing in c.text] == ["pp. 1–2"]
+    assert [c.location for c in chunks if c.text == third] == ["p. 3"]  # a blank line ends it
+
+
 def test_abbreviations_do_not_end_sentences() -> None:
     text = "An order from U.S. firm Wabtec valued at $4.2 billion. President Donald J. Trump met."
     spans = split_sentences(text)

@@ -11,8 +11,9 @@ from c5qa.ingest.documents import (
     discover,
     load_document,
     normalise_date,
+    page_separator,
 )
-from tests.conftest import CORPUS, KAZAKHSTAN
+from tests.conftest import CHARDARA_PAGES, CORPUS, KAZAKHSTAN, chardara_pdf
 
 
 def test_seed_corpus_front_matter_becomes_metadata() -> None:
@@ -93,6 +94,32 @@ def test_pdf_pages_become_locations_and_metadata_is_read(tmp_path: Path) -> None
         start = doc.pages[number]
         end = doc.pages[number + 1] if number + 1 < len(doc.pages) else len(doc.text)
         assert expected in doc.text[start:end]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "joined"),
+    [
+        ("that the sluice gates", "need new seals.", "\n"),  # runs on in lower case
+        ("the 2023 summit (see", "annex) was held.", "\n"),
+        ("The gates need seals.", "repairs start soon.", "\n\n"),  # the sentence ended
+        ("the sluice gates", "The committee agreed.", "\n\n"),  # a capital starts anew
+        ("Leaders agreed:", "a new corridor.", "\n\n"),
+        ("", "need new seals.", "\n\n"),  # an empty (failed) page joins nothing
+        ("the sluice gates", "", "\n\n"),
+    ],
+)
+def test_page_separator_joins_pages_a_sentence_runs_across(
+    before: str, after: str, joined: str
+) -> None:
+    assert page_separator(before, after) == joined
+
+
+def test_a_pdf_sentence_across_a_page_break_stays_one_stretch_of_text(tmp_path: Path) -> None:
+    doc = load_document(chardara_pdf(tmp_path / "chardara.pdf"), tmp_path)
+    assert len(doc.pages) == 2
+    assert doc.text[doc.pages[1] - 1 : doc.pages[1]] == "\n"  # one line break, no blank line
+    assert doc.text[doc.pages[1] :].startswith(CHARDARA_PAGES[1].split()[0])
+    assert "spillway gates\nneed new hoists" in doc.text
 
 
 def test_pdf_without_text_layer_is_refused(tmp_path: Path) -> None:

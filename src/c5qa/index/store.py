@@ -48,8 +48,9 @@ from c5qa.ingest.documents import Document, DocumentError, discover, file_sha256
 from c5qa.settings import Settings
 
 # Bumped whenever what a generation stores changes: an index of another format is rebuilt by
-# `c5qa index`. 3: documents carry their blocks (``c5qa.ingest.blocks``).
-FORMAT_VERSION = 3
+# `c5qa index`. 3: documents carry their blocks (``c5qa.ingest.blocks``). 4: a PDF sentence that
+# runs across a page break is one sentence (``documents.page_separator``).
+FORMAT_VERSION = 4
 CURRENT = "CURRENT"
 _LEXICAL_DIR = "bm25"
 _HNSW_FILE = "vectors.faiss"

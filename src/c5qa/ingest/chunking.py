@@ -2,8 +2,9 @@
 
 Offsets are the contract every later stage relies on: ``document.text[chunk.start:chunk.end]``
 is the chunk's text, and every sentence span lies inside it, so an answer can quote a sentence
-verbatim and point at exactly where it stands. PDF chunks never cross a page, so ``p. N`` is
-always true of the whole chunk.
+verbatim and point at exactly where it stands. PDF chunks cross a page only where a sentence
+does (its pages joined by a line break, ``documents.page_separator``): ``p. N`` or ``pp. N–M``
+is always true of the whole chunk.
 """
 
 from __future__ import annotations
@@ -180,12 +181,23 @@ def at_blocks(text: str, sentences: list[Span], starts: list[int]) -> list[Span]
     return out
 
 
-def _segments(document: Document) -> list[tuple[Span, int]]:
-    """Regions chunks may not cross, with the page number for PDFs (0 for none)."""
+def _segments(document: Document) -> list[Span]:
+    """Regions chunks may not cross: the whole text, or for a PDF its pages, save that pages
+    a sentence runs across (joined by one line break, not a blank line) form one region."""
+    text, pages = document.text, document.pages
+    if not pages:
+        return [(0, len(text))]
+    starts = [0, *(s for s in pages[1:] if text[s - 2 : s] == "\n\n")]
+    return list(zip(starts, [*starts[1:], len(text)], strict=True))
+
+
+def _location(document: Document, start: int, end: int, paragraph_starts: list[int]) -> str:
+    """Where a chunk stands: its page or pages in a PDF, its paragraph otherwise."""
     if not document.pages:
-        return [((0, len(document.text)), 0)]
-    bounds = [*document.pages, len(document.text)]
-    return [((bounds[i], bounds[i + 1]), i + 1) for i in range(len(document.pages))]
+        return f"¶ {bisect.bisect_right(paragraph_starts, start)}"
+    first = bisect.bisect_right(document.pages, start)
+    last = bisect.bisect_right(document.pages, end - 1)
+    return f"p. {first}" if first == last else f"pp. {first}–{last}"
 
 
 def chunk_document(document: Document, size: int, overlap: int) -> list[Chunk]:
@@ -197,7 +209,7 @@ def chunk_document(document: Document, size: int, overlap: int) -> list[Chunk]:
     paragraph_starts = [s for s, _ in paragraph_spans(text)]
     block_starts = sorted(b.start for b in document.blocks)
     chunks: list[Chunk] = []
-    for (seg_start, seg_end), page in _segments(document):
+    for seg_start, seg_end in _segments(document):
         sentences = split_sentences(text, seg_start, seg_end, max_chars=size)
         sentences = at_blocks(text, sentences, block_starts)
         i = 0
@@ -206,7 +218,7 @@ def chunk_document(document: Document, size: int, overlap: int) -> list[Chunk]:
             while j < len(sentences) and sentences[j][1] - sentences[i][0] <= size:
                 j += 1
             start, end = sentences[i][0], sentences[j - 1][1]
-            location = f"p. {page}" if page else f"¶ {bisect.bisect_right(paragraph_starts, start)}"
+            location = _location(document, start, end, paragraph_starts)
             chunks.append(
                 Chunk(
                     source=document.source,

@@ -304,10 +304,14 @@ def load_pdf(data: bytes, path: Path, source: str) -> Document:
         except Exception as exc:
             page_text = ""
             failures.append(f"page {number}: {_one_line(exc)}")
+        if parts:
+            separator = page_separator(parts[-1], page_text)
+            parts.append(separator)
+            offset += len(separator)
         starts.append(offset)
         parts.append(page_text)
-        offset += len(page_text) + 2
-    text = "\n\n".join(parts)
+        offset += len(page_text)
+    text = "".join(parts)
     if not text.strip():
         if failures:
             raise DocumentError(f"unreadable: no page could be extracted ({failures[0]})")
@@ -321,8 +325,23 @@ def load_pdf(data: bytes, path: Path, source: str) -> Document:
         date=date,
         partial=recovered or bool(failures),
         pages=tuple(starts),
-        blocks=classify_text(text, title),  # pages are joined by a blank line: no block spans two
+        blocks=classify_text(text, title),
     )
+
+
+# A page that stops mid-sentence (no closing punctuation) and a next page that goes on in
+# lower case: one sentence runs across the page break, and is quoted whole (#17: a quote
+# crossing a page is highlighted on both pages).
+_ENDS_SENTENCE = re.compile(r"[.!?:;…\"'”’)\]]$")
+_GOES_ON = re.compile(r"[a-z(,;–-]")
+
+
+def page_separator(before: str, after: str) -> str:
+    """What joins two pages' text: a line break where a sentence runs on from ``before`` into
+    ``after`` (so the sentence splitter reads it as wrapping), a blank line everywhere else
+    (which ends every sentence and block)."""
+    runs_on = bool(before) and not _ENDS_SENTENCE.search(before) and _GOES_ON.match(after)
+    return "\n" if runs_on else "\n\n"
 
 
 _BLOCK_TAGS = {
