@@ -3,15 +3,20 @@ markup in it (issue #21: document metadata is as untrusted as document text)."""
 
 import html
 import re
+from html.parser import HTMLParser
 
 import pytest
 
 from c5qa.answer.diff import Compared
+from c5qa.answer.reader import Reading
 from c5qa.answer.render import (
     chat_markdown,
     diff_columns,
     escape_markdown,
     markdown,
+    page_html,
+    reader_head,
+    reader_text,
     references,
     source_card,
     source_line,
@@ -19,6 +24,7 @@ from c5qa.answer.render import (
 )
 from c5qa.answer.types import Answer, Quote, Section
 from c5qa.app.service import Service
+from c5qa.ingest.pages import Box, PageImage
 from c5qa.retrieve.search import Passage
 
 BEACON = "![px](http://127.0.0.1:7870/gradio_api/startup-events?leak=1)"
@@ -246,3 +252,92 @@ def test_references_give_each_passage_with_what_was_quoted_from_it() -> None:
     assert reference["n"] == 1 and reference["title"] == "Title"
     assert reference["url"] == SAFE_URL and reference["source"] == passage.source
     assert reference["quoted"] == [QUOTED]
+    start = START + len(HEAD)
+    assert reference["spans"] == [[start, start + len(QUOTED)]]  # where the reader opens
+    assert (reference["start"], reference["end"]) == (passage.start, passage.end)
+
+
+class _Tags(HTMLParser):
+    """The tags and attributes of some HTML, and its text as a browser shows it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.marked: dict[str, str] = {}
+        self._open: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._open.append(dict(attrs).get("data-quote") if tag == "mark" else None)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        for quote in filter(None, self._open):
+            self.marked[quote] = self.marked.get(quote, "") + data
+
+
+def _parsed(markup: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(markup)
+    return parser
+
+
+def _reading(url: str, marks: tuple, passage: tuple = (0, 0)) -> Reading:
+    text = HEAD + QUOTED + TAIL
+    return Reading(
+        source="evil`![x](http://127.0.0.1:9/s.png)`<b>.txt",
+        title=HOSTILE_TITLE + " <script>alert(5)</script>",
+        publisher="<img src=x onerror=alert(4)>",
+        date="2024-05-01",
+        kind="statement",
+        url=url,
+        note="<a href=javascript:alert(6)>note</a>",
+        partial=True,
+        text=text,
+        marks=marks,
+        passage=passage,
+        pages=(),
+        lost=2,
+    )
+
+
+@pytest.mark.parametrize("url", (*HOSTILE_URLS, SAFE_URL))
+def test_the_reader_heading_shows_every_field_as_text_and_links_only_safe_urls(url: str) -> None:
+    shown = _parsed(reader_head(_reading(url, ())))
+    assert {tag for tag, _ in shown.tags} <= {"div", "p", "strong", "code", "a"}
+    links = [attrs for tag, attrs in shown.tags if tag == "a"]
+    assert links == (
+        [{"href": url, "target": "_blank", "rel": "noopener noreferrer"}] if url == SAFE_URL else []
+    )
+    assert all(set(attrs) <= {"class", "href", "target", "rel"} for _, attrs in shown.tags)
+    text = "".join(shown.text)
+    for field in (HOSTILE_TITLE, "<img src=x onerror=alert(4)>", url, "<b>.txt", "alert(6)"):
+        assert field in text
+    assert "Partial text" in text and "2 quoted sentences are no longer in this document" in text
+
+
+def test_the_reader_text_marks_exactly_the_quotes_and_nothing_else_is_markup() -> None:
+    text = HEAD + QUOTED + TAIL
+    quoted = (len(HEAD), len(HEAD) + len(QUOTED))
+    tail = (len(HEAD) + len(QUOTED) + 1, len(text))
+    # The passage ends inside the second quote: that quote is cut in two pieces, one number.
+    shown = _parsed(reader_text(_reading("", (quoted, tail), (5, len(text) - 10))))
+    assert {tag for tag, _ in shown.tags} == {"div", "span", "mark"}
+    assert "".join(shown.text) == text  # the whole document, as it is
+    assert shown.marked == {"0": QUOTED, "1": text[tail[0] : tail[1]]}
+    assert sum(tag == "mark" for tag, _ in shown.tags) == 3
+
+
+def test_a_page_picture_carries_its_boxes_and_says_what_it_missed() -> None:
+    image = PageImage(2, 3, b"\x89PNG fake", 893, 1263, (Box(0.1, 0.2, 0.5, 0.02),), 1)
+    shown = page_html(image)
+    parsed = _parsed(shown)
+    [img] = [attrs for tag, attrs in parsed.tags if tag == "img"]
+    assert img["src"].startswith("data:image/png;base64,") and img["alt"] == "page 2 of 3"
+    [box] = [attrs for tag, attrs in parsed.tags if attrs.get("class") == "reader-box"]
+    assert box["style"] == "left:10.000%;top:20.000%;width:50.000%;height:2.000%"
+    assert "Page 2 of 3" in "".join(parsed.text) and "1 quoted part not found" in shown

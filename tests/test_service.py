@@ -1,6 +1,14 @@
+from pathlib import Path
+
+import pytest
+
+from c5qa.answer.reader import Cited
 from c5qa.answer.render import markdown
 from c5qa.app.service import Service
-from tests.conftest import TURKMENISTAN, bench_script
+from c5qa.index.embedding import Embedder
+from c5qa.query.request import BadRequest
+from c5qa.settings import Settings
+from tests.conftest import TURKMENISTAN, bench_script, chardara_pdf
 
 
 def test_follow_up_uses_the_previous_question(corpus_service: Service) -> None:
@@ -115,3 +123,30 @@ def test_every_answer_matches_the_recorded_snapshot(corpus_service: Service) -> 
     lines = answers.SNAPSHOT.read_text(encoding="utf-8").splitlines()
     changed = answers.differences([json.loads(line) for line in lines], now)
     assert not changed, f"{len(changed)} answers changed: {changed[:10]}"
+
+
+def test_the_reader_opens_indexed_documents_and_their_files_only(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    chardara_pdf(corpus / "chardara.pdf")
+    (tmp_path / "secret.txt").write_text("not in the corpus")
+    service = Service(Settings(corpus_dir=corpus, index_dir=tmp_path / "index"), embedder)
+    service.index(on_notice=lambda message: None)
+    assert service.original("chardara.pdf") == (corpus / "chardara.pdf").resolve()
+    for name in ("../secret.txt", "/etc/passwd", "missing.pdf", "chardara.pdf/.."):
+        with pytest.raises(BadRequest, match="no document"):
+            service.original(name)
+    text = service.store().documents["chardara.pdf"].text
+    start = text.index("The committee")
+    end = text.index("arrive.") + len("arrive.")
+    reading = service.read("chardara.pdf", [Cited(start, end, text[start:end])])
+    pages = [service.page(reading, n) for n in (1, 2)]  # the quote crosses the page break
+    assert [(p.number, p.count, p.missed, bool(p.boxes)) for p in pages] == [
+        (1, 2, 0, True),
+        (2, 2, 0, True),
+    ]
+    (corpus / "chardara.pdf").unlink()  # indexed, but gone from the disk since
+    with pytest.raises(BadRequest, match="no longer in the corpus"):
+        service.original("chardara.pdf")

@@ -7,12 +7,16 @@ the markup written here (bold labels and markers, italic notes) is live.
 
 from __future__ import annotations
 
+import base64
 import html
+import itertools
 import re
 from collections.abc import Callable
 
 from c5qa.answer.diff import CLASSES, Compared
+from c5qa.answer.reader import Reading
 from c5qa.answer.types import Answer, Quote, Section
+from c5qa.ingest.pages import PageImage
 from c5qa.retrieve.search import Passage
 
 # A URL we link to: http(s), a plain host, and none of the characters that could end a markdown
@@ -279,9 +283,92 @@ def references(answer: Answer) -> list[dict]:
             "url": p.url,
             "source": p.source,
             "quoted": [q.text for q in answer.citations if q.n == n],
+            # Where the passage and each quoted sentence stand: the reader opens there.
+            "start": p.start,
+            "end": p.end,
+            "spans": [[q.start, q.end] for q in answer.citations if q.n == n],
         }
         for n, p in enumerate(answer.passages, start=1)
     ]
+
+
+# --- the reader (#17): HTML of our own, every piece of the document escaped -----------------
+
+
+def _link(url: str) -> str:
+    """A document's URL in the reader: a live link only when it is a plain http(s) URL."""
+    shown = html.escape(url)
+    if _SAFE_URL.fullmatch(url):
+        return f'<a href="{shown}" target="_blank" rel="noopener noreferrer">{shown}</a>'
+    return shown
+
+
+def reader_head(reading: Reading) -> str:
+    """The reader's heading: title, publisher · date · kind, the partial-text warning, quotes
+    no longer in the document, its note, URL and file."""
+    meta = " · ".join(x for x in (reading.publisher, reading.date, reading.kind) if x)
+    lines = [f'<div class="reader-title"><strong>{html.escape(reading.title)}</strong></div>']
+    if meta:
+        lines.append(f'<p class="reader-meta">{html.escape(meta)}</p>')
+    if reading.partial:
+        lines.append(
+            '<p class="reader-warning">Partial text: the corpus holds only part of this '
+            "document.</p>"
+        )
+    if reading.lost:
+        lost = f"{reading.lost} quoted sentence{'s are' if reading.lost > 1 else ' is'}"
+        lines.append(
+            f'<p class="reader-warning">{lost} no longer in this document: it changed '
+            "after the answer was given.</p>"
+        )
+    if reading.note:
+        lines.append(f'<p class="reader-note">{html.escape(reading.note)}</p>')
+    if reading.url:
+        lines.append(f'<p class="reader-url">{_link(reading.url)}</p>')
+    lines.append(f'<p class="reader-file"><code>{html.escape(reading.source)}</code></p>')
+    return "\n".join(lines)
+
+
+def reader_text(reading: Reading) -> str:
+    """The document's whole text, escaped, its line breaks kept, the passage shaded and each
+    quoted sentence in a ``<mark>`` (``data-quote`` its number, a sentence cut by the passage's
+    edge stays one number), for the reader to scroll to."""
+    text, passage = reading.text, reading.passage
+    cuts = sorted({0, len(text), *passage, *(i for mark in reading.marks for i in mark)})
+    pieces = []
+    for a, b in itertools.pairwise(cuts):
+        piece = html.escape(text[a:b])
+        quote = next((i for i, (s, e) in enumerate(reading.marks) if s <= a and b <= e), None)
+        if quote is not None:
+            piece = f'<mark data-quote="{quote}">{piece}</mark>'
+        if passage[0] <= a and b <= passage[1]:
+            piece = f'<span class="reader-passage">{piece}</span>'
+        pieces.append(piece)
+    return f'<div class="reader-body">{"".join(pieces)}</div>'
+
+
+def page_html(image: PageImage) -> str:
+    """A PDF page as the reader shows it: the picture, the quoted text's boxes laid over it
+    (fractions of the page, so they follow the picture's size), and what could not be boxed."""
+    data = base64.b64encode(image.png).decode()
+    boxes = "".join(
+        f'<div class="reader-box" style="left:{b.left:.3%};top:{b.top:.3%};'
+        f'width:{b.width:.3%};height:{b.height:.3%}"></div>'
+        for b in image.boxes
+    )
+    missed = (
+        f'<p class="reader-warning">{image.missed} quoted part'
+        f"{'s' if image.missed > 1 else ''} not found on the page picture: see the text "
+        "below.</p>"
+        if image.missed
+        else ""
+    )
+    return (
+        f'<p class="reader-pageno">Page {image.number} of {image.count}</p>{missed}'
+        f'<div class="reader-sheet" data-page="{image.number}">'
+        f'<img src="data:image/png;base64,{data}" width="{image.width}" '
+        f'height="{image.height}" alt="page {image.number} of {image.count}">{boxes}</div>'
+    )
 
 
 # A source's title on its one line under an answer: with its date and location, it fits the

@@ -11,11 +11,14 @@ from pathlib import Path
 
 from c5qa.answer.answerer import NOT_ENGLISH, NOTHING_TO_SEARCH, Answerer
 from c5qa.answer.diff import Compared, compared, diff
+from c5qa.answer.reader import Cited, Reading, cited_from, read
 from c5qa.answer.themes import DEFAULT_THEMES, ThemeMap, ThemeMaps, parse_themes
 from c5qa.answer.types import Answer
 from c5qa.app.library import DocumentRow, Library, Status
 from c5qa.index.embedding import Embedder
 from c5qa.index.store import IndexProblem, IndexReport, IndexStore
+from c5qa.ingest.chunking import Span
+from c5qa.ingest.pages import PageImage, render_page
 from c5qa.query.analysis import Corpus, Question, analyze
 from c5qa.query.request import BadRequest, Filters, Message, Period, Request
 from c5qa.query.sides import side
@@ -27,11 +30,15 @@ from c5qa.settings import Settings
 __all__ = [
     "NOTHING_TO_SEARCH",
     "NOT_ENGLISH",
+    "Cited",
     "DocumentRow",
     "IndexProblem",
     "IndexReport",
+    "PageImage",
+    "Reading",
     "Service",
     "Status",
+    "cited_from",
 ]
 
 
@@ -154,3 +161,27 @@ class Service:
         return self._theme_maps.get(
             self.store(), self.embedder, themes, s.theme_presence, s.counterpart_lexical_weight
         )
+
+    def read(self, source: str, cited: Sequence[Cited] = (), passage: Span = (0, 0)) -> Reading:
+        """Document ``source`` opened at the quotes ``cited`` from ``passage`` (the reader)."""
+        return read(self.store(), source, cited, passage)
+
+    def page(self, reading: Reading, number: int) -> PageImage:
+        """Page ``number`` of a PDF being read, as a picture with its marked text boxed."""
+        return render_page(
+            self.original(reading.source),
+            number,
+            reading.on_page(number),
+            self.settings.reader_scale,
+        )
+
+    def original(self, source: str) -> Path:
+        """The corpus file of an indexed document; refused for anything else (a name that
+        leaves the corpus, a document no longer indexed or no longer on disk)."""
+        corpus = self.settings.corpus_dir.resolve()
+        path = (corpus / source).resolve()
+        if source not in self.store().documents or not path.is_relative_to(corpus):
+            raise BadRequest(f"no document {source!r} in the index")
+        if not path.is_file():
+            raise BadRequest(f"{source} is no longer in the corpus")
+        return path
