@@ -16,7 +16,7 @@ from c5qa.index.embedding import Embedder
 from c5qa.ingest.documents import split_front_matter
 from c5qa.measure.loadtest import free_port
 from c5qa.settings import Settings
-from tests.conftest import CORPUS, KAZAKHSTAN, ROOT
+from tests.conftest import CHARDARA_CROSSING, CORPUS, KAZAKHSTAN, ROOT, chardara_pdf
 
 # Where `make test` installs Debian's Chromium (or finds one on PATH).
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
@@ -78,6 +78,7 @@ def url(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterato
     shutil.copytree(CORPUS, root / "corpus")
     (root / "corpus" / "zarafshan-payload.txt").write_text(HOSTILE)
     (root / "corpus" / "naryn-metadata-payload.txt").write_text(HOSTILE_META)
+    chardara_pdf(root / "corpus" / "chardara-inspection.pdf")  # the reader's two-page PDF (#17)
     service = Service(Settings(corpus_dir=root / "corpus", index_dir=root / "index"), embedder)
     service.index(on_notice=lambda message: None)
     app = build_app(service)
@@ -203,6 +204,15 @@ def test_untrusted_metadata_loads_nothing_and_links_nowhere(browser, url: str) -
     assert "<img src=http://127.0.0.1:9/pub.png> Naryn ![pub]" in text
     assert "http://127.0.0.1:9/a)[y](javascript:alert(1))" in text
     assert chat.locator("img[src*='127.0.0.1']").count() == 0
+    # The reader (#17), opened by each source line clicked, shows the fields as text too.
+    page.get_by_text(re.compile(r"^\[1\] ")).first.click()
+    page.wait_for_function(
+        "t => document.querySelector('#reader-head')?.innerText.includes(t)", arg=BEACON_TITLE
+    )
+    reader = page.locator("#reader")
+    assert "http://127.0.0.1:9/a)[y](javascript:alert(1))" in reader.inner_text()
+    assert reader.locator("a[href]").count() == 0 and reader.locator("img").count() == 0
+    assert [r for r in requests if urlsplit(r).netloc != app] == []
     page.close()
 
 
@@ -341,9 +351,10 @@ def test_a_new_answer_stays_in_view_with_one_line_per_source(browser, url: str) 
     page.close()
 
 
-def test_the_documents_table_shows_every_column_and_searches(browser, url: str) -> None:
-    """#17: at 1400 px every column of the corpus table is on screen, in the page's font; its
-    search box narrows the rows."""
+def test_the_documents_table_shows_every_column_searches_and_sorts(browser, url: str) -> None:
+    """#17: at 1400 px every column of the corpus table is on screen, in the page's font; a
+    column's menu sorts the rows, and a row selected after sorting opens its own document;
+    the search box narrows the rows."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url)
     page.get_by_role("tab", name="Documents").click()
@@ -357,6 +368,20 @@ def test_the_documents_table_shows_every_column_and_searches(browser, url: str) 
     font = table.locator("td").first.evaluate("cell => getComputedStyle(cell).fontFamily")
     assert "mono" not in font.lower(), font
     assert "samarkand-joint-declaration" in table.inner_text()
+    dates = table.locator("th").nth(2)
+    dates.hover()
+    dates.locator("button[aria-label='Open cell menu']").click()
+    page.get_by_role("menuitem", name="Sort descending").click()
+    page.wait_for_timeout(500)
+    shown = table.inner_text()
+    dates = re.findall(r"^\d{4}-\d{2}(?:-\d{2})?$", shown, re.MULTILINE)
+    assert dates and dates == sorted(dates, reverse=True) and dates[0] == "2025-11-07", dates
+    lines = [line.strip() for line in shown.splitlines() if line.strip()]
+    first_title = lines[lines.index("file") + 1]  # the first row's first cell, under the headings
+    table.get_by_text(first_title, exact=True).first.click()
+    page.wait_for_function(
+        "t => document.querySelector('#reader-head')?.innerText.includes(t)", arg=first_title
+    )
     table.get_by_placeholder("Search...").fill("Senate")
     page.wait_for_timeout(500)
     shown = table.inner_text()
@@ -398,13 +423,30 @@ def test_a_marker_opens_its_source(browser, url: str) -> None:
     page.close()
 
 
+def _saved(page) -> None:
+    """Wait until the browser has saved the conversation as it now stands: Gradio keeps it,
+    encrypted, under a ``_saved_conversations`` key, written as the chat changes; saved once
+    that entry exists and holds still between two looks (an event, not a guessed delay)."""
+    page.wait_for_function(
+        """() => {
+          const now = Object.keys(localStorage).filter((k) => k.startsWith('_saved_conv'))
+            .map((k) => localStorage.getItem(k).length).join();
+          const still = now !== '' && now === window.c5qaSaved;
+          window.c5qaSaved = now;
+          return still;
+        }""",
+        polling=250,
+        timeout=15_000,
+    )
+
+
 def test_a_conversation_survives_a_reload_and_can_be_deleted(browser, url: str) -> None:
     """#17: the browser keeps the conversation: after a reload it is listed, reopens with its
     answer and sources, and the chat's clear button deletes it."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url)
     _ask(page, "Which firm will upgrade Kazakhstan's air traffic management system?")
-    page.wait_for_timeout(1_000)  # saved as the answer completes
+    _saved(page)
     page.reload()
     saved = page.get_by_text("Which firm will upgrade Kazakhstan's air...", exact=False)
     saved.first.wait_for(timeout=15_000)
@@ -415,11 +457,11 @@ def test_a_conversation_survives_a_reload_and_can_be_deleted(browser, url: str) 
     # A second conversation, kept: after the first is deleted, its line shows the list drawn.
     page.get_by_role("button", name="New chat").click()
     _ask(page, "What is the C5+1 Critical Minerals Dialogue?")
-    page.wait_for_timeout(1_000)
+    _saved(page)
     saved.first.click()
     page.get_by_text("U.S. firm Leidos", exact=False).first.wait_for(timeout=10_000)
     page.get_by_role("button", name="Clear").click()
-    page.wait_for_timeout(1_000)
+    _saved(page)
     page.reload()
     kept = page.get_by_text("What is the C5+1 Critical Minerals Dialo...", exact=False)
     kept.first.wait_for(timeout=15_000)
@@ -446,4 +488,163 @@ def test_a_conversation_exports_as_markdown_with_its_references(browser, url: st
     assert "U.S. Department of State" in first[0] and "2025-11-07" in first[0]
     assert "https://" in first[0] and KAZAKHSTAN in first[0].replace("\\_", "_")
     assert any("A $200 million contract awarded to U.S. firm Leidos" in line for line in first)
+    page.close()
+
+
+# The reader's opening times (#17: <= 300 ms for text, <= 1 s for a PDF page, warm), measured
+# here in the browser and written beside the screenshots; the figures are reported, not
+# asserted (speed targets live in bench/, and a loaded CI machine is no measure).
+TIMINGS = ARTIFACTS / "reader-timings.json"
+# The reader's text shows its first mark: present, and scrolled into the text's pane.
+TEXT_SHOWN = """() => {
+  const pane = document.querySelector('#reader-text');
+  const mark = pane && pane.querySelector('mark');
+  if (!mark) return false;
+  const outer = pane.getBoundingClientRect(), inner = mark.getBoundingClientRect();
+  return outer.top <= inner.top && inner.bottom <= outer.bottom;
+}"""
+
+
+PDF_SHOWN = (
+    "() => { const img = document.querySelector('#reader-page img'); "
+    "return img && img.complete && img.naturalWidth > 0 "
+    f"&& ({TEXT_SHOWN})(); }}"
+)
+
+
+def _opened(page, click, shown: str = TEXT_SHOWN):
+    """Seconds from ``click()`` to the reader showing what ``shown`` waits for; the reader is
+    closed first, so nothing of a previous opening counts."""
+    if page.locator("#reader").is_visible():
+        page.locator("#reader-close").click()
+        page.locator("#reader").wait_for(state="hidden", timeout=10_000)
+    started = time.perf_counter()
+    click()
+    page.wait_for_function(shown, timeout=15_000)
+    return time.perf_counter() - started
+
+
+def _record(kind: str, seconds: list[float]) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    figures = json.loads(TIMINGS.read_text()) if TIMINGS.exists() else {}
+    ordered = sorted(seconds)
+    figures[kind] = {"runs": len(ordered), "median_ms": round(ordered[len(ordered) // 2] * 1000)}
+    TIMINGS.write_text(json.dumps(figures, indent=2))
+    print(f"reader {kind}: median {figures[kind]['median_ms']} ms over {len(ordered)} opens")
+
+
+def _marked(page) -> list[str]:
+    """The reader's marked quotes, each whole (a quote cut by the passage's edge is one)."""
+    return page.evaluate(
+        """() => {
+          const quotes = {};
+          for (const mark of document.querySelectorAll('#reader-text mark')) {
+            quotes[mark.dataset.quote] = (quotes[mark.dataset.quote] || '') + mark.textContent;
+          }
+          return Object.values(quotes).map((q) => q.split(/\\s+/).join(' '));
+        }"""
+    )
+
+
+def test_a_marker_opens_the_reader_at_the_quoted_sentence(browser, url: str) -> None:
+    """#17: [1] opens the reader beside the chat: the document's heading, its whole text
+    scrolled to the passage, the marked text exactly the sentences quoted from source 1 (bold
+    in its card); the chat stays beside it."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    _ask(page, "Which firm will upgrade Kazakhstan's air traffic management system?")
+    marker = page.locator("[data-testid='bot'] strong", has_text="[1]").first
+    seconds = [_opened(page, marker.click) for _ in range(6)][1:]  # the first one warms
+    _record("text", seconds)
+    card = page.locator("[data-testid='bot'] details").first.locator("strong")
+    quoted = [" ".join(t.split()) for t in card.all_inner_texts()]
+    assert _marked(page) == quoted and any("Leidos" in q for q in quoted)
+    head = page.locator("#reader-head").inner_text()
+    assert "A New Era in U.S.-Kazakhstan Relations" in head and KAZAKHSTAN in head
+    mark = page.locator("#reader-text mark").first.bounding_box()
+    pane = page.locator("#reader-text").bounding_box()
+    assert pane["y"] <= mark["y"] <= pane["y"] + pane["height"]  # scrolled to it
+    chat = page.locator("[role='log']").first.bounding_box()
+    reader = page.locator("#reader").bounding_box()
+    assert chat["x"] + chat["width"] <= reader["x"] + 1  # beside the chat, not over it
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(300)  # the page's pending shade gone
+    page.screenshot(path=str(ARTIFACTS / "reader-text.png"))
+    page.close()
+
+
+def test_a_quote_across_a_page_break_is_boxed_on_both_pdf_pages(browser, url: str) -> None:
+    """#17: a source line opens a PDF at the page of its quote, the sentence that runs across
+    the page break boxed on page 1 and, a page on, on page 2; the text marks it whole."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    _ask(page, "What do the Chardara reservoir spillway gates need before the spring floods?")
+    line = page.locator(
+        "[data-testid='bot'] summary", has_text="Chardara reservoir inspection report"
+    )
+    seconds = [_opened(page, line.first.click, PDF_SHOWN) for _ in range(4)][1:]
+    _record("pdf page", seconds)
+    assert _marked(page) == [CHARDARA_CROSSING]
+    sheet = page.locator("#reader-page .reader-sheet")
+    assert sheet.get_attribute("data-page") == "1" and "Page 1 of 2" in page.inner_text(
+        "#reader-page"
+    )
+    assert page.locator("#reader-page .reader-box").count() >= 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / "reader-pdf.png"))
+    page.locator("#reader-next").click()
+    page.wait_for_function(
+        "() => document.querySelector('#reader-page .reader-sheet')?.dataset.page === '2'",
+        timeout=10_000,
+    )
+    assert page.locator("#reader-page .reader-box").count() >= 1
+    assert "not found on the page picture" not in page.inner_text("#reader-page")
+    page.locator("#reader-previous").click()
+    page.wait_for_function(
+        "() => document.querySelector('#reader-page .reader-sheet')?.dataset.page === '1'",
+        timeout=10_000,
+    )
+    page.close()
+
+
+def test_a_documents_row_opens_the_document_in_the_reader(browser, url: str) -> None:
+    """#17: selecting a row of the corpus table opens that document from its start."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.get_by_role("tab", name="Documents").click()
+    table = page.locator("#documents")
+    cell = table.get_by_text("2015-11-01_c5plus1-samarkand-joint-declaration.txt").first
+    cell.wait_for(timeout=15_000)
+    cell.click()
+    page.locator("#reader-text").wait_for(timeout=10_000)
+    page.wait_for_function(
+        "() => document.querySelector('#reader-head')?.innerText.includes('samarkand')",
+        timeout=10_000,
+    )
+    assert "The foreign ministers of the Republic of Kazakhstan" in page.inner_text("#reader-text")
+    assert page.locator("#reader-text mark").count() == 0
+    page.close()
+
+
+def test_on_a_phone_the_reader_comes_first_at_the_pages_width(browser, url: str) -> None:
+    """#17: at 390 px the reader opens above the chat at the page's width, its text scrolled
+    to the quote, and closes back to the chat."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(url)
+    _ask(page, "Which firm will upgrade Kazakhstan's air traffic management system?")
+    marker = page.locator("[data-testid='bot'] strong", has_text="[1]").first
+    _opened(page, marker.click)
+    reader = page.locator("#reader").bounding_box()
+    chat = page.locator("[role='log']").first.bounding_box()
+    assert reader["width"] >= chat["width"] - 2 and reader["y"] + reader["height"] <= chat["y"]
+    mark = page.locator("#reader-text mark").first.bounding_box()
+    assert mark["y"] >= 0 and mark["y"] + mark["height"] <= 844  # on screen
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, width
+    page.wait_for_timeout(300)  # the page's pending shade gone
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "reader-phone.png"))
+    page.locator("#reader-close").click()
+    page.locator("#reader").wait_for(state="hidden", timeout=10_000)
     page.close()

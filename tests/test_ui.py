@@ -4,6 +4,7 @@ import html
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -31,6 +32,8 @@ from c5qa.faces.ui import (
     failed_rows,
     filter_note,
     launch,
+    open_cited,
+    open_document,
     refresh,
     respond,
     retrieve_api,
@@ -38,13 +41,14 @@ from c5qa.faces.ui import (
     show_point,
     source_choices,
     status_line,
+    turn_page,
     upload_allowed,
 )
 from c5qa.index.embedding import Embedder
 from c5qa.measure.loadtest import free_port
 from c5qa.query.request import Filters
 from c5qa.settings import Settings
-from tests.conftest import BAD_QUESTIONS, CORPUS, KAZAKHSTAN, NEW_YORK
+from tests.conftest import BAD_QUESTIONS, CORPUS, KAZAKHSTAN, NEW_YORK, chardara_pdf
 
 TEXT_FILE = {"files": ("note.txt", b"A short note.\n", "text/plain")}
 BROKEN = "index generation gen-broken"  # how the library names the index ``break_index`` makes
@@ -187,10 +191,16 @@ def test_served_app_asks_for_login_shows_no_corpus_before_it_and_logs_no_passwor
         port=free_port(), auth="ann:right-password-1", log_level="DEBUG", log_file=str(log_file)
     )
     configure(settings)
-    app = build_app(Service(settings, app_service.embedder))
+    served = Service(settings, app_service.embedder)
+    app = build_app(served)
     launch(app, settings, prevent_thread_lock=True, quiet=True)
     url = f"http://127.0.0.1:{settings.port}/"
+    # The reader's original file (#17): a copy in Gradio's cache, behind the login; the corpus
+    # itself is never served (an HTML document would run as a page of the app).
+    original = "gradio_api/file=" + open_document(served, KAZAKHSTAN)[4].value["path"]
+    corpus_file = "gradio_api/file=" + str(settings.corpus_dir.resolve() / KAZAKHSTAN)
     try:
+        assert httpx.get(url + original).status_code == 401
         page = httpx.get(url).text  # the page's config and API description, before login
         assert "gradio_api_info" in page and '"/retrieve"' in page  # what the check reads
         for document in app_service.documents():
@@ -207,6 +217,9 @@ def test_served_app_asks_for_login_shows_no_corpus_before_it_and_logs_no_passwor
             signed_in.post("login", data={"username": "ann", "password": "right-password-1"})
             taken = signed_in.post("gradio_api/upload", files=TEXT_FILE)
             assert taken.status_code == 200 and taken.json()[0].endswith("note.txt")
+            fetched = signed_in.get(original)
+            assert fetched.content == (settings.corpus_dir / KAZAKHSTAN).read_bytes()
+            assert signed_in.get(corpus_file).status_code == 403
     finally:
         app.close()
     text = log_file.read_text()
@@ -510,3 +523,57 @@ def test_an_export_is_a_file_and_old_exports_are_removed(
     assert path.name == "c5qa-conversation.md" and "## Who signed it?" in path.read_text()
     assert not (tmp_path / "exports" / "old").exists()
     assert ui.export_conversation([]) is None
+
+
+def _conversation(service: Service, question: str) -> list[dict]:
+    """A chat history as the browser sends it back: the question, the answer, its sources."""
+    *_, final = respond(service, question, [], None, "", "")
+    return [{"role": "user", "content": question}] + [
+        {"role": m.role, "content": m.content} for m in final
+    ]
+
+
+def test_the_reader_opens_a_cited_source_at_its_quote(app_service: Service) -> None:
+    """[n] of an answer opens its document with exactly the quoted sentences marked (#17)."""
+    history = _conversation(app_service, "Which firm will upgrade Kazakhstan's air traffic?")
+    answer = app_service.ask("Which firm will upgrade Kazakhstan's air traffic?")
+    column, head, picture, pager, original, text, kept = open_cited(app_service, history, "0,1,7")
+    assert column.visible and not picture.visible and not pager.visible  # a text file
+    passage = answer.passages[0]
+    assert html.escape(passage.title) in head and passage.source in head
+    quoted = [q.text for q in answer.citations if q.n == 1]
+    marks = re.findall(r'<mark data-quote="\d+">(.*?)</mark>', text, re.DOTALL)
+    assert [html.unescape(m) for m in marks] == quoted
+    assert kept["source"] == passage.source and kept["passage"] == [passage.start, passage.end]
+    assert (
+        Path(original.value["path"]).read_bytes()
+        == (app_service.settings.corpus_dir / passage.source).read_bytes()
+    )
+    # A request that no longer fits the conversation, or is garbage, is said in the reader.
+    for request in ("5,1,7", "0,99,7", "x", ""):
+        _, warning, *rest, state = open_cited(app_service, history, request)
+        assert 'class="reader-warning"' in warning and state is None and rest[-1] == ""
+    tampered = [
+        {**m, "content": m["content"].replace("c5qa-references ", "c5qa-references x")}
+        for m in history
+    ]
+    assert "reader-warning" in open_cited(app_service, tampered, "0,1,7")[1]
+
+
+def test_the_reader_opens_a_document_and_turns_pdf_pages(app_service: Service) -> None:
+    _, _, picture, pager, _, text, kept = open_document(app_service, KAZAKHSTAN)
+    assert "<mark" not in text and kept["page"] == 1 and not pager.visible
+    corpus = app_service.settings.corpus_dir
+    chardara_pdf(corpus / "chardara-reader.pdf")
+    try:
+        app_service.index(on_notice=lambda message: None)
+        _, _, picture, pager, _, _, kept = open_document(app_service, "chardara-reader.pdf")
+        assert picture.visible and pager.visible and 'data-page="1"' in picture.value
+        turned = turn_page(app_service, kept, 1)
+        assert 'data-page="2"' in turned[2].value and turned[-1]["page"] == 2
+        assert turn_page(app_service, turned[-1], 1)[-1]["page"] == 2  # no page 3
+        assert "open a source first" in turn_page(app_service, None, 1)[1]
+    finally:
+        (corpus / "chardara-reader.pdf").unlink()
+        app_service.index(on_notice=lambda message: None)
+    assert "no document" in open_document(app_service, "chardara-reader.pdf")[1]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
+import html
 import ipaddress
 import json
 import logging
@@ -30,7 +32,10 @@ from c5qa.answer.render import (
     chat_markdown,
     diff_columns,
     escape_markdown,
+    page_html,
     passage_json,
+    reader_head,
+    reader_text,
     references,
     safe_link,
     sources_markdown,
@@ -41,7 +46,7 @@ from c5qa.answer.themes import interactive_figure as map_figure
 from c5qa.answer.themes import table as map_table
 from c5qa.app.auth import authenticator, load_users, login_middleware
 from c5qa.app.logs import configure, event
-from c5qa.app.service import IndexProblem, Service
+from c5qa.app.service import Cited, IndexProblem, Reading, Service, cited_from
 from c5qa.query.request import Filters, message_text, parse_periods
 from c5qa.settings import Settings
 
@@ -74,7 +79,24 @@ DOCUMENT_WIDTHS = ["27%", "24%", "9%", "8%", "7%", "6%", "19%"]
 # under it (above it, they filled the first screen).
 CSS = (
     "#documents *, #theme-scores * { font-family: var(--font) !important; }\n"
-    "@media (max-width: 640px) { #ask { flex-direction: column-reverse; } }"
+    "@media (max-width: 640px) { #ask { flex-direction: column-reverse; } }\n"
+    # The reader: its text scrolls on its own beside the chat, the quotes marked, the passage
+    # shaded; a PDF page with the quotes' boxes laid over it.
+    "#reader-text { max-height: 62vh; overflow-y: auto !important; }\n"
+    "#reader-page { max-height: 46vh; overflow-y: auto !important; }\n"
+    "#reader-page ~ #reader-text { max-height: 40vh; }\n"
+    "#reader-text .reader-body { white-space: pre-wrap; line-height: 1.55; }\n"
+    "#reader-text mark { background: #ffe066; color: inherit; padding: 0; }\n"
+    ".reader-title { font-size: 1.15em; margin-bottom: 0.5em; }\n"
+    "#reader-text .reader-passage { background: rgba(120, 170, 255, 0.16); }\n"
+    ".reader-sheet { position: relative; }\n"
+    ".reader-sheet img { width: 100%; height: auto; display: block; }\n"
+    ".reader-box { position: absolute; background: rgba(255, 204, 0, 0.38);"
+    " outline: 1px solid rgba(200, 140, 0, 0.9); }\n"
+    ".reader-warning { color: #a15c00; }\n"
+    # On a phone the reader comes first, the page's width, the chat under it (a fixed sheet
+    # over the chat left its text unpainted once scrolled, in Chromium).
+    "@media (max-width: 640px) { #reader { order: -1; } #reader-text { max-height: 60vh; } }"
 )
 
 log = logging.getLogger(__name__)
@@ -107,11 +129,30 @@ QUESTION_AT_TOP_JS = """
 }
 """
 
-# A marker [n] of an answer opens its source: a click on it opens the n-th source under the
-# answer and brings it into view (the sources are folds of one message: render.sources_markdown).
+# A marker [n] of an answer opens its source: the n-th fold under the answer opens and comes
+# into view (the sources are folds of one message: render.sources_markdown), and the reader
+# opens at it, as it does for a click on a source's line. The script writes "k,n,time" (the
+# k-th sources message of the chat, its n-th source; the time makes a second click on one
+# source a change too) into a hidden box, whose change opens the reader.
 MARKERS_JS = """
 () => {
+  const sourcesMessages = () => Array.from(document.querySelectorAll('[data-testid="bot"]'))
+    .filter((message) => message.querySelector('details'));
+  const read = (sources, n) => {
+    const box = document.querySelector('#reader-open textarea, #reader-open input');
+    const k = sourcesMessages().indexOf(sources);
+    if (!box || k < 0 || n < 1) return;
+    box.value = `${k},${n},${Date.now()}`;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+  };
   document.addEventListener('click', (event) => {
+    const line = event.target.closest('[data-testid="bot"] details > summary');
+    if (line) {
+      const sources = line.closest('[data-testid="bot"]');
+      const folds = Array.from(sources.querySelectorAll('details'));
+      read(sources, folds.indexOf(line.parentElement) + 1);
+      return;
+    }
     const marker = event.target.closest('[data-testid="bot"] strong');
     const n = marker && marker.textContent.match(/^\\[(\\d+)\\]$/);
     if (!n) return;
@@ -122,7 +163,29 @@ MARKERS_JS = """
     if (!fold) return;
     fold.open = true;
     fold.scrollIntoView({ block: 'nearest' });
+    read(sources, Number(n[1]));
   });
+}
+"""
+
+# Once the reader shows a document, its text scrolls to the first quote (else the passage).
+SCROLL_JS = """
+() => {
+  // A third of the way down ``pane``, if it scrolls.
+  const show = (pane, first) => {
+    if (!pane || pane.scrollHeight <= pane.clientHeight) return;
+    if (!first) { pane.scrollTop = 0; return; }
+    const box = pane.getBoundingClientRect();
+    pane.scrollTop += first.getBoundingClientRect().top - box.top - box.height / 3;
+  };
+  const reader = document.querySelector('#reader');
+  const text = document.querySelector('#reader-text');
+  const page = document.querySelector('#reader-page');
+  const mark = text && (text.querySelector('mark') || text.querySelector('.reader-passage'));
+  show(text, mark);
+  show(page, page && page.querySelector('.reader-box'));
+  const phone = window.matchMedia('(max-width: 640px)').matches;
+  if (reader) reader.scrollIntoView({ block: phone ? 'start' : 'nearest' });
 }
 """
 
@@ -351,11 +414,7 @@ def export_conversation(history: list[dict] | None) -> str | None:
     than that sweep's age are removed here, so a long-running server does not pile them up."""
     if not history:
         return None
-    EXPORTS.mkdir(exist_ok=True)
-    stale = time.time() - CACHE_SWEEP[1]
-    for old in EXPORTS.iterdir():
-        if old.stat().st_mtime < stale:
-            shutil.rmtree(old, ignore_errors=True)
+    _prune(EXPORTS)
     exported = time.strftime("%Y-%m-%d %H:%M", time.localtime())
     path = Path(tempfile.mkdtemp(dir=EXPORTS)) / "c5qa-conversation.md"
     path.write_text(conversation_markdown(history, exported), encoding="utf-8")
@@ -535,6 +594,127 @@ def compare_sides(service: Service, a: str, b: str, theme: str) -> tuple[str, ..
     return (f"**{escape_markdown(compared.answer.lead)}**", *diff_columns(compared))
 
 
+# --- the reader -------------------------------------------------------------------------------
+
+ORIGINALS = Path(tempfile.gettempdir()) / "c5qa-originals"
+
+
+def _prune(folder: Path) -> None:
+    """Remove what this server wrote under ``folder`` longer ago than Gradio's cache sweep
+    (Gradio serves its own copy from then on)."""
+    folder.mkdir(exist_ok=True)
+    stale = time.time() - CACHE_SWEEP[1]
+    for old in folder.iterdir():
+        if old.stat().st_mtime < stale:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _original(path: Path) -> str:
+    """A copy of a corpus file for the reader's download button, made once per version of the
+    file. Gradio serves only files under the working or temp folder, and serves those under
+    ``allowed_paths`` inline: a corpus HTML file would run as a page of this app, so the corpus
+    is never an allowed path and a copy is offered instead (as a download)."""
+    _prune(ORIGINALS)
+    stat = path.stat()
+    key = hashlib.sha256(f"{path}:{stat.st_mtime_ns}:{stat.st_size}".encode()).hexdigest()[:16]
+    copy = ORIGINALS / key / path.name
+    if not copy.exists():
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copyfile(path, copy)
+    return str(copy)
+
+
+def _shown(service: Service, reading: Reading, page: int) -> tuple[Any, ...]:
+    """The reader showing ``reading`` (at PDF page ``page``; 0: the quotes' page): the column
+    shown, heading, page picture, page buttons, download, text, and the state to turn pages."""
+    number = page or reading.first_page
+    picture = page_html(service.page(reading, number)) if reading.is_pdf else ""
+    kept = {
+        "source": reading.source,
+        "cited": [[s, e, reading.text[s:e]] for s, e in reading.marks],
+        "passage": list(reading.passage),
+        "page": number,
+    }
+    return (
+        gr.Column(visible=True),
+        reader_head(reading),
+        gr.HTML(picture, visible=reading.is_pdf),
+        gr.Row(visible=reading.is_pdf),
+        gr.DownloadButton(value=_original(service.original(reading.source))),
+        reader_text(reading),
+        kept,
+    )
+
+
+def _unread(message: str) -> tuple[Any, ...]:
+    """The reader saying why it cannot show a document (removed, corrupt index, bad request)."""
+    warning = f'<p class="reader-warning">{html.escape(message)}</p>'
+    return (
+        gr.Column(visible=True),
+        warning,
+        gr.HTML("", visible=False),
+        gr.Row(visible=False),
+        gr.DownloadButton(value=None),
+        "",
+        None,
+    )
+
+
+@contextmanager
+def _reader_errors(outcome: list[tuple[Any, ...]]) -> Iterator[None]:
+    """A request the reader cannot serve says why in the reader (logged at INFO); a fault is
+    logged with its trace and said as ``FAILED``."""
+    try:
+        yield
+    except (IndexProblem, ValueError) as exc:  # BadRequest is a ValueError
+        event(log, logging.INFO, "reader.refused", error=_one_line(exc))
+        outcome.append(_unread(_one_line(exc)))
+    except Exception:
+        log.exception("reader.failed")
+        outcome.append(_unread(FAILED))
+
+
+def open_cited(service: Service, history: list[dict] | None, request: str) -> tuple[Any, ...]:
+    """The reader at source ``n`` of the chat's ``k``-th sources message (``request`` is
+    "k,n,time", written by ``MARKERS_JS``), its quoted sentences marked."""
+    outcome: list[tuple[Any, ...]] = []
+    with _reader_errors(outcome):
+        k, n = (int(x) for x in (request or "").split(",")[:2])
+        carried = [
+            found
+            for message in history or []
+            if (found := REFERENCE_DATA.search(message_text(message.get("content"))))
+        ]
+        if not (0 <= k < len(carried)):
+            raise ValueError("that answer is no longer in the conversation")
+        cited = json.loads(base64.b64decode(carried[k]["data"]))
+        if not (0 < n <= len(cited)):
+            raise ValueError(f"the answer has no source [{n}]")
+        outcome.append(_shown(service, service.read(*cited_from(cited[n - 1])), 0))
+    return outcome[0]
+
+
+def open_document(service: Service, source: str) -> tuple[Any, ...]:
+    """The reader at the start of a document of the corpus (a row of the Documents table)."""
+    outcome: list[tuple[Any, ...]] = []
+    with _reader_errors(outcome):
+        outcome.append(_shown(service, service.read(source), 1))
+    return outcome[0]
+
+
+def turn_page(service: Service, kept: dict | None, step: int) -> tuple[Any, ...]:
+    """The reader's PDF ``step`` pages on (back when negative), its marks kept."""
+    outcome: list[tuple[Any, ...]] = []
+    with _reader_errors(outcome):
+        if not kept:
+            raise ValueError("open a source first")
+        cited = [Cited(s, e, text) for s, e, text in kept["cited"]]
+        reading = service.read(kept["source"], cited, tuple(kept["passage"]))
+        last = len(reading.pages) or 1
+        outcome.append(_shown(service, reading, min(max(kept["page"] + step, 1), last)))
+    return outcome[0]
+
+
 # --- layout -----------------------------------------------------------------------------------
 
 
@@ -550,9 +730,10 @@ def _bind(handler: Callable[..., Any], *first: Any) -> functools.partial:
     return bound
 
 
-def _ask_tab(service: Service) -> gr.Dropdown:
+def _ask_tab(service: Service) -> tuple[gr.Dropdown, gr.Chatbot]:
     """The chat and its search limits; returns the source picker (uploads and the page's
-    load fill it: the layout is served before sign-in, so it holds nothing of the corpus)."""
+    load fill it: the layout is served before sign-in, so it holds nothing of the corpus) and
+    the conversation (the reader opens its sources)."""
     with gr.Tab("Ask"), gr.Row(equal_height=False, elem_id="ask"):
         with gr.Column(scale=1, min_width=240):
             gr.Markdown("**Search only in…**")
@@ -606,7 +787,7 @@ def _ask_tab(service: Service) -> gr.Dropdown:
                 save_history=True,
             )
             _export(chat.chatbot)
-    return sources
+    return sources, chat.chatbot
 
 
 def _export(chatbot: gr.Chatbot) -> None:
@@ -764,15 +945,54 @@ def _api(service: Service) -> None:
     gr.api(retrieve, api_name="retrieve")
 
 
+def _reader(service: Service, chatbot: gr.Chatbot, documents: gr.Dataframe) -> None:
+    """The reader beside the tabs (above them on a phone), hidden until a source is opened: from
+    a marker or a source line of the chat (``MARKERS_JS``) or a row of the Documents table."""
+    # The box MARKERS_JS writes into, outside the reader: a hidden column is not on the page.
+    opened = gr.Textbox(visible="hidden", elem_id="reader-open")
+    with gr.Column(scale=3, min_width=320, visible=False, elem_id="reader") as column:
+        with gr.Row():
+            gr.Markdown("**Reader**")
+            close = gr.Button("Close", size="sm", scale=0, elem_id="reader-close")
+        head = gr.HTML(elem_id="reader-head")
+        with gr.Row():
+            with gr.Row(visible=False, scale=2) as pager:
+                back = gr.Button("◀ page", size="sm", min_width=60, elem_id="reader-previous")
+                on = gr.Button("page ▶", size="sm", min_width=60, elem_id="reader-next")
+            original = gr.DownloadButton(
+                "Original file", size="sm", min_width=60, scale=1, elem_id="reader-original"
+            )
+        picture = gr.HTML(visible=False, elem_id="reader-page")
+        text = gr.HTML(elem_id="reader-text")
+    kept = gr.State(None)
+    shown = [column, head, picture, pager, original, text, kept]
+    private: dict[str, Any] = {"api_visibility": "private"}
+    bound = _bind(open_cited, service)
+    opened.change(bound, [chatbot, opened], shown, **private).then(None, js=SCROLL_JS)
+
+    def from_table(event: gr.SelectData) -> tuple[Any, ...]:  # forwards: see select_cell
+        row = event.row_value or []
+        return open_document(service, str(row[-1]) if row else "")
+
+    documents.select(from_table, None, shown, **private).then(None, js=SCROLL_JS)
+    for button, step in ((back, -1), (on, 1)):
+        turned = button.click(_bind(turn_page, service), [kept, gr.State(step)], shown, **private)
+        turned.then(None, js=SCROLL_JS)
+    close.click(lambda: gr.Column(visible=False), None, column, **private)
+
+
 def build_app(service: Service) -> gr.Blocks:
     """The page, bound to ``service``. It reads nothing of the index: the corpus arrives with
     the page's load, after sign-in, and the page builds whatever state the index is in."""
     with gr.Blocks(title="C5+1 assistant", fill_height=True, delete_cache=CACHE_SWEEP) as app:
         gr.Markdown(INTRO)
-        sources = _ask_tab(service)
-        shown = _documents_tab(service, sources)
-        _compare_tab(service)
-        theme_text, theme_outputs = _themes_tab(service)
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=5, min_width=320):  # the reader beside it takes 3/8
+                sources, chatbot = _ask_tab(service)
+                shown = _documents_tab(service, sources)
+                _compare_tab(service)
+                theme_text, theme_outputs = _themes_tab(service)
+            _reader(service, chatbot, shown[1])
         app.load(_bind(refresh, service), outputs=shown, api_visibility="private")
         app.load(None, js=QUESTION_AT_TOP_JS)
         app.load(None, js=MARKERS_JS)
