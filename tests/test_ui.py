@@ -573,7 +573,12 @@ def test_the_reader_opens_a_document_and_turns_pdf_pages(app_service: Service) -
         assert 'data-page="2"' in turned[2].value and turned[-1]["page"] == 2
         assert turn_page(app_service, turned[-1], 1)[-1]["page"] == 2  # no page 3
         assert "open a source first" in turn_page(app_service, None, 1)[1]
+        (corpus / "chardara-reader.pdf").unlink()  # gone from the disk, still indexed
+        shown = open_document(app_service, "chardara-reader.pdf")
+        picture, original, text = shown[2].value, shown[4].value, shown[5]
+        assert "No picture of the page" in picture and "no longer in the corpus" in picture
+        assert "Chardara reservoir" in text and original is None
     finally:
-        (corpus / "chardara-reader.pdf").unlink()
+        (corpus / "chardara-reader.pdf").unlink(missing_ok=True)
         app_service.index(on_notice=lambda message: None)
     assert "no document" in open_document(app_service, "chardara-reader.pdf")[1]

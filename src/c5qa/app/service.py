@@ -168,12 +168,8 @@ class Service:
 
     def page(self, reading: Reading, number: int) -> PageImage:
         """Page ``number`` of a PDF being read, as a picture with its marked text boxed."""
-        return render_page(
-            self.original(reading.source),
-            number,
-            reading.on_page(number),
-            self.settings.reader_scale,
-        )
+        path = self.original(reading.source)
+        return render_page(path, number, reading.on_page(number), self.settings.reader_scale)
 
     def original(self, source: str) -> Path:
         """The corpus file of an indexed document; refused for anything else (a name that

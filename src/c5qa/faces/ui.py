@@ -628,7 +628,6 @@ def _shown(service: Service, reading: Reading, page: int) -> tuple[Any, ...]:
     """The reader showing ``reading`` (at PDF page ``page``; 0: the quotes' page): the column
     shown, heading, page picture, page buttons, download, text, and the state to turn pages."""
     number = page or reading.first_page
-    picture = page_html(service.page(reading, number)) if reading.is_pdf else ""
     kept = {
         "source": reading.source,
         "cited": [[s, e, reading.text[s:e]] for s, e in reading.marks],
@@ -638,12 +637,33 @@ def _shown(service: Service, reading: Reading, page: int) -> tuple[Any, ...]:
     return (
         gr.Column(visible=True),
         reader_head(reading),
-        gr.HTML(picture, visible=reading.is_pdf),
+        gr.HTML(_picture(service, reading, number), visible=reading.is_pdf),
         gr.Row(visible=reading.is_pdf),
-        gr.DownloadButton(value=_original(service.original(reading.source))),
+        gr.DownloadButton(value=_download(service, reading)),
         reader_text(reading),
         kept,
     )
+
+
+def _picture(service: Service, reading: Reading, number: int) -> str:
+    """Page ``number`` of a PDF with its quotes boxed, or why it cannot be drawn (a file
+    PDFium cannot open, though pypdf read its text; a file gone since it was indexed): the
+    text is shown either way."""
+    if not reading.is_pdf:
+        return ""
+    try:
+        return page_html(service.page(reading, number))
+    except ValueError as exc:  # BadRequest is a ValueError
+        event(log, logging.INFO, "reader.page.refused", error=_one_line(exc))
+        return f'<p class="reader-warning">No picture of the page: {html.escape(str(exc))}</p>'
+
+
+def _download(service: Service, reading: Reading) -> str | None:
+    """The original file to download, or none when it has left the corpus since indexing."""
+    try:
+        return _original(service.original(reading.source))
+    except ValueError:  # BadRequest: the text is still shown from the index
+        return None
 
 
 def _unread(message: str) -> tuple[Any, ...]:

@@ -3,8 +3,9 @@ an answer, so a quote can be checked against the page as printed (#17).
 
 pypdf reads the text we index; PDFium (pypdfium2) renders the page and knows where each of its
 characters stands. The two extract slightly different strings from one page (line ends,
-ligatures, spaces), so a quote is found on the page by its letters and digits alone, folded
-(NFKC, lower case), and each found character range becomes PDFium's rectangles for it.
+ligatures, accents, spaces), so a quote is found on the page by its letters and digits alone,
+folded (NFKD without marks, lower case), and each found character range becomes PDFium's
+rectangles for it.
 """
 
 from __future__ import annotations
@@ -47,12 +48,13 @@ class PageImage:
 
 
 def fold(text: str) -> tuple[str, list[int]]:
-    """The letters and digits of ``text``, NFKC-folded and lower-cased, and for each folded
+    """The letters and digits of ``text``, NFKD-folded (accents dropped: one extraction writes
+    "ü", another "u" and a spacing "¨") and lower-cased, and for each folded
     character the index in ``text`` it came from: what two extractions of one page agree on."""
     folded: list[str] = []
     origin: list[int] = []
     for i, char in enumerate(text):
-        for part in unicodedata.normalize("NFKC", char):
+        for part in unicodedata.normalize("NFKD", char):
             if part.isalnum():
                 folded.append(part.lower())
                 origin.append(i)
@@ -61,12 +63,15 @@ def fold(text: str) -> tuple[str, list[int]]:
 
 def locate(page_text: str, texts: Sequence[str]) -> tuple[list[tuple[int, int]], int]:
     """Character ranges ``(start, count)`` of ``page_text`` holding each of ``texts``, and how
-    many were not found. A text is found where its folded letters first occur whole."""
+    many were not found; a text is found where its folded letters first occur whole (one
+    without letters or digits is not looked for)."""
     folded, origin = fold(page_text)
     found, missed = [], 0
     for text in texts:
         wanted, _ = fold(text)
-        at = folded.find(wanted) if wanted else -1
+        if not wanted:
+            continue
+        at = folded.find(wanted)
         if at < 0:
             missed += 1
             continue
