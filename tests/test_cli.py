@@ -94,6 +94,20 @@ def test_console_script_index_then_ask(tmp_path: Path, small_corpus: Path) -> No
     _check_answer(answer, 5)
     assert "Leidos" in answer["answer"]
     assert any(p["source"] == KAZAKHSTAN and "Leidos" in p["text"] for p in answer["passages"])
+    # #18: a question loads none of torch, gradio, matplotlib or pandas (the encoder's ONNX
+    # export exists now: the first question made it).
+    args = ["ask", "--index", str(index), "--corpus", str(small_corpus), "--json", "Leidos"]
+    probe = (
+        "import sys\n"
+        "from c5qa.faces.cli import main\n"
+        f"main({args!r})\n"
+        "heavy = ('torch', 'sentence_transformers', 'gradio', 'matplotlib', 'pandas')\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    assert run.stdout.strip().splitlines()[-1] == "[]"
 
 
 def _cli(capsys: pytest.CaptureFixture, service: Service, *args: str) -> tuple[int, str, str]:

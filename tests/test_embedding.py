@@ -1,6 +1,15 @@
-import numpy as np
+from pathlib import Path
 
-from c5qa.index.embedding import BUNDLED_MODEL, Embedder, resolve_model
+import numpy as np
+import pytest
+
+from c5qa.index.embedding import (
+    BUNDLED_MODEL,
+    Embedder,
+    native_bf16,
+    resolve_model,
+    resolve_precision,
+)
 
 
 def test_bundled_model_is_the_default(embedder: Embedder) -> None:
@@ -31,3 +40,31 @@ def test_chunk_vectors_match_plain_encode_and_sentences_are_close(embedder: Embe
     # ...and distinguish the two topics.
     query = embedder.encode(["critical minerals"])[0]
     assert sentences[0][0] @ query > sentences[0][1] @ query
+
+
+def test_precision_is_bf16_only_where_the_cpu_has_it(tmp_path: Path) -> None:
+    with_bf16 = tmp_path / "bf16"
+    with_bf16.write_text("flags\t\t: fpu sse avx2 avx512f avx512_bf16 amx_tile\n")
+    without = tmp_path / "plain"
+    without.write_text("flags\t\t: fpu sse avx2 avx512f\n")
+    assert native_bf16(with_bf16) and not native_bf16(without)
+    assert not native_bf16(tmp_path / "missing")  # no /proc/cpuinfo: fp32
+    assert resolve_precision("fp32") == "fp32" and resolve_precision("bf16") == "bf16"
+    assert resolve_precision("auto") == ("bf16" if native_bf16() else "fp32")
+    with pytest.raises(ValueError, match="encode precision must be one of"):
+        resolve_precision("int4")
+
+
+def test_bf16_vectors_stay_within_1e_4_of_fp32_in_cosine(embedder: Embedder) -> None:
+    texts = [
+        "The leaders launched a Critical Minerals Dialogue.",
+        "A $200 million contract awarded to U.S. firm Leidos to upgrade Kazakhstan's national "
+        "air traffic management system.",
+    ]
+    fp32 = Embedder(precision="fp32")
+    bf16 = Embedder(precision="bf16")
+    assert (fp32.precision, bf16.precision) == ("fp32", "bf16")
+    cosines = np.sum(fp32.encode(texts) * bf16.encode(texts), axis=1)
+    assert cosines.min() > 0.9999 and cosines.max() <= 1.0001
+    chunks, _ = bf16.encode_chunks(texts[:1], [[(0, len(texts[0]))]])
+    assert float(chunks[0] @ fp32.encode(texts[:1])[0]) > 0.9999

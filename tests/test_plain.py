@@ -223,7 +223,7 @@ def test_answerable_paraphrase_is_not_refused_for_its_framing_words(
     assert not answer.abstained
     assert any("Paris" in c.text for c in answer.citations)
     store = corpus_service.store()
-    vector = corpus_service.embedder.encode_query(question)
+    vector = corpus_service.encoder.encode_query(question)
     settings = corpus_service.settings
     found = evidence(content_terms(question), vector, list(answer.passages), store, settings)
     assert found.coverage >= settings.min_coverage

@@ -83,7 +83,7 @@ def test_question_words_do_not_steer_bm25(corpus_service: Service) -> None:
     from c5qa.retrieve.search import Query, lexical_scores
 
     store = corpus_service.store()
-    vector = corpus_service.embedder.encode_query("Afghanistan")
+    vector = corpus_service.encoder.encode_query("Afghanistan")
     asked = lexical_scores(store, Query(read("How has Afghanistan's place changed?"), vector))
     bare = lexical_scores(store, Query(read("Afghanistan place changed"), vector))
     assert (asked == bare).all()

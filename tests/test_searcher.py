@@ -21,14 +21,14 @@ def test_a_question_alone_is_one_encoding_without_context(corpus_service: Servic
     query = corpus_service.searcher.query(read(FOLLOW_UP))
     assert query.context is None and query.weight == 1.0
     assert query.terms == read(FOLLOW_UP)
-    expected = corpus_service.embedder.encode_query(FOLLOW_UP)
+    expected = corpus_service.encoder.encode_query(FOLLOW_UP)
     assert np.allclose(query.vector, expected, atol=1e-6)
 
 
 def test_a_follow_up_blends_the_previous_question_in(corpus_service: Service) -> None:
     """ "What about Turkmenistan?" on its own says nothing of deals: the blended vector leans
     towards the previous question, and its terms come along as context for BM25."""
-    searcher, embedder = corpus_service.searcher, corpus_service.embedder
+    searcher, embedder = corpus_service.searcher, corpus_service.encoder
     alone = searcher.query(read(FOLLOW_UP))
     follow_up = searcher.query(read(FOLLOW_UP), PREVIOUS)
     assert follow_up.context == read(PREVIOUS)
@@ -45,7 +45,7 @@ def test_what_a_question_asks_of_the_documents_it_names_is_encoded_with_it(
 ) -> None:
     """The named documents' sentences are ranked by the whole question and what it asks of
     them, equally; without a topic, or with the same text, the question alone."""
-    searcher, embedder = corpus_service.searcher, corpus_service.embedder
+    searcher, embedder = corpus_service.searcher, corpus_service.encoder
     whole, topic = read("When was the 2021 statement issued?"), read("When was the issued?")
     query = searcher.query(whole, topic=topic)
     both = embedder.encode_query(whole.text) + embedder.encode_query(topic.text)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from c5qa.answer.statements import Statement, match_scores, side_statements
-from c5qa.index.embedding import Embedder
+from c5qa.index.embedding import Encoder
 from c5qa.index.store import IndexStore
 from c5qa.ingest.tokens import tokenize
 from c5qa.query.request import BadRequest
@@ -79,7 +79,7 @@ def parse_themes(text: str, limit: int = Settings.max_themes) -> tuple[tuple[str
 
 def build_map(
     store: IndexStore,
-    embedder: Embedder,
+    embedder: Encoder,
     themes: tuple[tuple[str, str], ...],
     threshold: float,
     lexical: float,
@@ -261,7 +261,7 @@ class ThemeMaps:
     def get(
         self,
         store: IndexStore,
-        embedder: Embedder,
+        embedder: Encoder,
         themes: tuple[tuple[str, str], ...],
         threshold: float,
         lexical: float,

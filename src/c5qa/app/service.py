@@ -15,7 +15,8 @@ from c5qa.answer.reader import Cited, Reading, cited_from, read
 from c5qa.answer.themes import DEFAULT_THEMES, ThemeMap, ThemeMaps, parse_themes
 from c5qa.answer.types import Answer
 from c5qa.app.library import DocumentRow, Library, Status
-from c5qa.index.embedding import Embedder
+from c5qa.index.embedding import Embedder, Encoder
+from c5qa.index.onnx_encoder import OnnxEncoder, current, export_path, write_stamp
 from c5qa.index.store import IndexProblem, IndexReport, IndexStore
 from c5qa.ingest.chunking import Span
 from c5qa.ingest.pages import PageImage, render_page
@@ -46,30 +47,50 @@ class Service:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
+        self._encoder: Encoder | None = None
         self._lock = threading.Lock()
+        self._encoder_lock = threading.Lock()  # apart: making the encoder loads the embedder
         self._theme_maps = ThemeMaps()
         self.library = Library(settings, lambda: self.embedder)
-        self.searcher = Searcher(settings, lambda: self.embedder)
+        self.searcher = Searcher(settings, lambda: self.encoder)
         self.answerer = Answerer(self.searcher)
 
     @property
     def embedder(self) -> Embedder:
-        """The model, loaded on first use: an update with nothing to encode never loads it."""
+        """The model in torch, for indexing, loaded on first use: an update with nothing to
+        encode never loads it."""
         with self._lock:
             if self._embedder is None:
                 s = self.settings
-                self._embedder = Embedder(s.model, s.batch_size, s.threads)
+                self._embedder = Embedder(s.model, s.batch_size, s.threads, s.encode_precision)
             return self._embedder
 
+    @property
+    def encoder(self) -> Encoder:
+        """The model for questions, without torch: its ONNX export (``onnx_encoder``), made
+        once from the model (the only time a question loads torch) and reused while the
+        model's files are unchanged."""
+        with self._encoder_lock:
+            if self._encoder is None:
+                s = self.settings
+                path = export_path(s.encoder_dir, s.model)
+                if not current(path, s.model):
+                    self.embedder.export_onnx(path)
+                    write_stamp(path, s.model)
+                self._encoder = OnnxEncoder(path, s.model, s.threads, s.batch_size)
+            return self._encoder
+
     def warm(self) -> None:
-        """Load the model and the index now, so the first question does not wait for them."""
-        self.embedder.encode_query("warm")
+        """Load the question encoder and the index now, so the first question waits for
+        neither."""
+        self.encoder.encode_query("warm")
         self.store()
 
     @property
     def warmed(self) -> bool:
-        """Whether the model and an index generation are loaded (``warm`` has nothing to do)."""
-        return self._embedder is not None and self.library.loaded
+        """Whether the encoder and an index generation are loaded (``warm`` has nothing to
+        do)."""
+        return self._encoder is not None and self.library.loaded
 
     def store(self) -> IndexStore:
         return self.library.store()
@@ -152,14 +173,14 @@ class Service:
         if len(themes) > 1:
             raise BadRequest(f"a diff takes one theme, not {len(themes)}")
         narrowed = themes[0] if themes else None
-        result = diff(first, second, store, self.embedder.encode, self.settings, narrowed)
+        result = diff(first, second, store, self.encoder.encode, self.settings, narrowed)
         return compared(result, store, self.settings.diff_topics, per_topic=per_topic)
 
     def themes(self, themes: tuple[tuple[str, str], ...] = DEFAULT_THEMES) -> ThemeMap:
         """How strongly each document speaks to each theme (present at ``theme_presence``)."""
         s = self.settings
         return self._theme_maps.get(
-            self.store(), self.embedder, themes, s.theme_presence, s.counterpart_lexical_weight
+            self.store(), self.encoder, themes, s.theme_presence, s.counterpart_lexical_weight
         )
 
     def read(self, source: str, cited: Sequence[Cited] = (), passage: Span = (0, 0)) -> Reading:

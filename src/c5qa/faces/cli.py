@@ -90,7 +90,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     Request.of(service.settings, "", k=args.k)  # a bad --k is refused before anything loads
     if args.batch:
         items = _read_batch(args.batch)
-        service.store(), service.embedder  # load before timing: model load is not per question
+        service.store(), service.encoder  # load before timing: model load is not per question
         seconds = []
         for item in items:
             started = time.perf_counter()

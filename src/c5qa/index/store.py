@@ -38,7 +38,7 @@ from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from c5qa.index import segments
-from c5qa.index.embedding import Embedder, resolve_model
+from c5qa.index.embedding import Embedder, resolve_model, resolve_precision
 from c5qa.index.lexical import LexicalIndex, chunk_tokens, concat_token_ids
 from c5qa.index.segments import ChunkTable, Entry, RowFile, RowsCorrupt, Segment
 from c5qa.ingest import blocks
@@ -316,6 +316,7 @@ def _expected_settings(settings: Settings, model: str, dim: int) -> dict:
         "format": FORMAT_VERSION,
         "model": model,
         "dim": dim,
+        "precision": resolve_precision(settings.encode_precision),
         "chunker": {
             "size": settings.chunk_size,
             "overlap": settings.chunk_overlap,

@@ -37,7 +37,7 @@ def _cached_vectors(
     embedder: Embedder, path: Path, texts: list[str], cache_dir: Path, progress: bool
 ) -> np.ndarray:
     digest = hashlib.sha256(
-        "\n".join([embedder.name, str(path.resolve()), *texts]).encode("utf-8")
+        "\n".join([embedder.name, embedder.precision, str(path.resolve()), *texts]).encode("utf-8")
     ).hexdigest()[:20]
     cache = cache_dir / f"{digest}.npy"
     if cache.is_file():

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from c5qa.index.embedding import Embedder
+from c5qa.index.embedding import Encoder
 from c5qa.index.store import IndexStore
 from c5qa.query.request import Filters
 from c5qa.query.terms import Terms, read
@@ -19,7 +19,7 @@ class Searcher:
     """Encodes with the embedder ``encoder()`` gives (loaded on first use) and searches a
     store with the settings' retrieval."""
 
-    def __init__(self, settings: Settings, encoder: Callable[[], Embedder]) -> None:
+    def __init__(self, settings: Settings, encoder: Callable[[], Encoder]) -> None:
         self.settings = settings
         self._encoder = encoder
 
