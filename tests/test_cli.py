@@ -20,6 +20,7 @@ INDEX_KEYS = {
     "chunks",
     "embedded",
     "seconds",
+    "ignored",
 }
 # The contract (question, answer, abstained, passages) and the structure beside it.
 ANSWER_KEYS = {
@@ -162,6 +163,19 @@ def test_ask_human_output_and_index_text(
     assert code == 0 and "Sources:" in out and "[1]" in out
     code, out, _ = _cli(capsys, corpus_service, "index")
     assert code == 0 and "17 documents" in out and "unchanged 17" in out
+
+
+def test_index_says_which_metadata_it_left_out(
+    capsys: pytest.CaptureFixture, small_service: Service
+) -> None:
+    corpus = small_service.settings.corpus_dir
+    (corpus / "typo.md").write_text("---\ntitle: [oops\n---\nThe Zeravshan weir.\n")
+    code, out, _ = _cli(capsys, small_service, "index")
+    assert code == 0 and "indexed typo.md, front matter ignored: front matter is not" in out
+    (corpus / "late.md").write_text("---\ndate: soon\n---\nText.\n")
+    code, out, _ = _cli(capsys, small_service, "index", "--json")
+    ignored = json.loads(out)["ignored"]
+    assert [i["source"] for i in ignored] == ["late.md"] and "not a date" in ignored[0]["ignored"]
 
 
 def test_diff_prints_the_lead_and_json_with_its_classes(

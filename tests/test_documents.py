@@ -4,6 +4,7 @@ import pytest
 from fpdf import FPDF
 
 from c5qa.ingest.blocks import kind_at
+from c5qa.ingest.chunking import chunk_document
 from c5qa.ingest.documents import (
     Document,
     DocumentError,
@@ -12,6 +13,7 @@ from c5qa.ingest.documents import (
     load_document,
     normalise_date,
     page_separator,
+    split_front_matter,
 )
 from tests.conftest import CHARDARA_PAGES, CORPUS, KAZAKHSTAN, chardara_pdf
 
@@ -60,11 +62,37 @@ def test_markdown_with_front_matter(tmp_path: Path) -> None:
     assert doc.text == "# Heading\n\nBody text.\n"
 
 
-def test_invalid_front_matter_is_reported(tmp_path: Path) -> None:
-    path = tmp_path / "bad.txt"
-    path.write_text("---\ntitle: [unclosed\n---\nBody.\n")
+def test_invalid_front_matter_loses_its_metadata_not_the_text(tmp_path: Path) -> None:
+    """#20: one typo in the front matter no longer loses the document: its body is indexed
+    with the file name as title, and why the front matter was ignored is kept."""
+    path = tmp_path / "bad-note_2024.txt"
+    path.write_text("---\ntitle: [unclosed\ndate: 2024-03\n---\nThe Naryn body text.\n")
+    doc = load_document(path, tmp_path)
+    assert doc.text == "The Naryn body text.\n" and doc.title == "Bad note 2024"
+    assert doc.date == "" and len(doc.ignored) == 1
+    assert doc.ignored[0].startswith("front matter ignored: front matter is not valid YAML")
     with pytest.raises(DocumentError, match="front matter is not valid YAML"):
-        load_document(path, tmp_path)
+        split_front_matter(path.read_text())  # the strict reading, for whoever wants it
+
+
+@pytest.mark.parametrize(
+    ("written", "date", "ignored"),
+    [
+        ("2024-03", "2024-03", ()),
+        ("September 2023", "", ("date 'September 2023' ignored: not a date",)),
+        ("2023-13-01", "", ("date '2023-13-01' ignored: not a date",)),
+        ("2023-02-30", "", ("date '2023-02-30' ignored: not a date",)),
+        ("[2020, 2021]", "", ("date (a list or mapping) ignored: not a date",)),
+    ],
+)
+def test_a_date_that_is_no_date_is_left_out_and_said(
+    tmp_path: Path, written: str, date: str, ignored: tuple[str, ...]
+) -> None:
+    path = tmp_path / "note.md"
+    path.write_text(f"---\ntitle: A note\ndate: {written}\n---\nBody.\n")
+    doc = load_document(path, tmp_path)
+    assert doc.date == date and doc.title == "A note"
+    assert [why.split(" (YYYY")[0] for why in doc.ignored] == list(ignored)
 
 
 def _pdf(path: Path, pages: list[str], title: str = "") -> None:
@@ -222,3 +250,46 @@ def test_pdf_and_html_loaders_record_block_kinds(tmp_path: Path) -> None:
         ("The presidents at dinner", "caption"),
         ("Contact us", "boilerplate"),
     ]
+
+
+def _docx(path: Path) -> Path:
+    """A Word file as people write them: a title property, a heading, paragraphs, a bulleted
+    list and a table."""
+    import datetime
+
+    import docx
+
+    word = docx.Document()
+    word.core_properties.title = "Draft statement on the Rogun dam"
+    word.core_properties.created = datetime.datetime(2024, 4, 9, 10, 0)
+    word.add_heading("Water and energy", level=1)
+    word.add_paragraph("The ministers discussed the Rogun dam and the Vakhsh cascade.")
+    for item in ("joint monitoring of reservoirs", "a regional water data exchange"):
+        word.add_paragraph(item, style="List Bullet")
+    table = word.add_table(rows=2, cols=2)
+    for row, cells in zip(table.rows, [("Project", "Cost"), ("Rogun", "$5 billion")], strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    word.add_paragraph("The statement closes with thanks to the hosts.")
+    word.save(str(path))
+    return path
+
+
+def test_a_word_file_reads_as_blocks_with_its_title_and_date(tmp_path: Path) -> None:
+    doc = load_document(_docx(tmp_path / "rogun-draft.docx"), tmp_path)
+    assert (doc.title, doc.date) == ("Draft statement on the Rogun dam", "2024-04-09")
+    assert doc.text.split("\n\n") == [
+        "Water and energy",
+        "The ministers discussed the Rogun dam and the Vakhsh cascade.",
+        "joint monitoring of reservoirs",
+        "a regional water data exchange",
+        "Project | Cost",
+        "Rogun | $5 billion",
+        "The statement closes with thanks to the hosts.",
+    ]
+    assert kind_at(doc.blocks, *span(doc.text, "Water and energy")) == "heading"
+    assert kind_at(doc.blocks, *span(doc.text, "a regional water data exchange")) == "list_item"
+    assert kind_at(doc.blocks, *span(doc.text, "Rogun | $5 billion")) == "paragraph"
+    chunks = chunk_document(doc, 25, 0)  # the row, 18 characters, is a chunk of its own
+    assert [c.location for c in chunks if "Rogun | $5" in c.text] == ["¶ 6"]
+    assert "rogun-draft.docx" in [p.name for p in discover(tmp_path)]

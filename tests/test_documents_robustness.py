@@ -220,14 +220,20 @@ def test_malformed_html_keeps_its_visible_text(tmp_path: Path) -> None:
     assert doc.text.startswith("Visible text") and "hidden" not in doc.text
 
 
-def test_invalid_yaml_front_matter_is_refused(tmp_path: Path) -> None:
-    # The choice: refuse rather than index without the metadata the file meant to give.
+def test_invalid_yaml_front_matter_is_set_aside_and_the_body_kept(tmp_path: Path) -> None:
+    # #20: the text is indexed under the file's name; the report says what was ignored.
     (tmp_path / "bad.md").write_text("---\ntitle: [unclosed\ndate: 2024\n---\nBody.\n")
-    _refused(tmp_path / "bad.md", tmp_path, "front matter is not valid YAML")
     (tmp_path / "deep.md").write_text("---\nx: " + "[" * 5000 + "]" * 5000 + "\n---\nBody.\n")
-    _refused(tmp_path / "deep.md", tmp_path, "front matter is not valid YAML")
     (tmp_path / "list.md").write_text("---\n- a\n- b\n---\nBody.\n")
-    _refused(tmp_path / "list.md", tmp_path, "front matter is not a YAML mapping")
+    expected = {
+        "bad.md": "front matter is not valid YAML",
+        "deep.md": "front matter is not valid YAML: nested too deeply",
+        "list.md": "front matter is not a YAML mapping",
+    }
+    for name, why in expected.items():
+        doc = load_document(tmp_path / name, tmp_path)
+        assert (doc.text, doc.title, doc.date) == ("Body.\n", name[:-3].capitalize(), "")
+        assert len(doc.ignored) == 1 and why in doc.ignored[0]
 
 
 def test_front_matter_with_odd_types_loads(tmp_path: Path) -> None:
@@ -346,7 +352,9 @@ def _junk() -> dict[str, tuple[Callable[[Path], object], str]]:
         "big.txt": (lambda p: p.write_text("word " * 300_000), "too large"),
         "deep.html": (lambda p: p.write_text("<div>" * 20_000 + "x"), LOADS),
         "bad.html": (lambda p: p.write_text("<p>a</b></table><<>><div class='"), LOADS),
-        "bad-yaml.md": (lambda p: p.write_text("---\ntitle: [\n---\nB"), "not valid YAML"),
+        "bad-yaml.md": (lambda p: p.write_text("---\ntitle: [\n---\nB"), LOADS),
+        "noise.docx": (lambda p: p.write_bytes(noise), "not a Word file"),
+        "zip.docx": (lambda p: p.write_bytes(b"PK\x03\x04" + noise), "damaged Word file"),
         "odd-yaml.md": (lambda p: p.write_text("---\ndate: [1]\ntitle: 4\n---\nB"), LOADS),
         "dir.pdf": (lambda p: p.mkdir(), "not a regular file"),
         "leak.txt": (lambda p: p.symlink_to(p.parent.parent / "outside.txt"), "outside corpus"),

@@ -91,6 +91,33 @@ def test_settings_change_rebuilds_everything(small_service: Service) -> None:
     assert report.embedded == report.chunks
 
 
+def test_a_precision_change_rebuilds_with_its_reason(small_service: Service) -> None:
+    """#18: the vectors' arithmetic is recorded; indexing in another one rebuilds, saying so."""
+    small_service.index(**quiet)
+    other = "fp32" if small_service.embedder.precision == "bf16" else "bf16"
+    settings = small_service.settings.replace(encode_precision=other)
+    report = Service(settings, Embedder(precision=other)).index(**quiet)
+    assert report.rebuilt.startswith("precision changed from") and other in report.rebuilt
+    assert report.embedded == report.chunks
+
+
+def test_metadata_left_out_is_reported_and_the_text_indexed(small_service: Service) -> None:
+    """#20: a file whose front matter is broken, or whose date is no date, is indexed under its
+    file name; the report (and its JSON) says what was left out of which file."""
+    corpus = small_service.settings.corpus_dir
+    (corpus / "typo.md").write_text("---\ntitle: [oops\n---\nThe Zeravshan weir needs repair.\n")
+    (corpus / "undated.md").write_text("---\ntitle: Undated\ndate: soon\n---\nText here.\n")
+    report = small_service.index(**quiet)
+    assert set(report.added) >= {"typo.md", "undated.md"} and report.failed == ()
+    reasons = dict(report.ignored)
+    assert reasons["typo.md"].startswith("front matter ignored: front matter is not valid YAML")
+    assert reasons["undated.md"].startswith("date 'soon' ignored: not a date")
+    assert {"source": "undated.md", "ignored": reasons["undated.md"]} in report.to_json()["ignored"]
+    stored = small_service.store().documents["typo.md"]
+    assert stored.title == "Typo" and stored.ignored == (reasons["typo.md"],)  # kept with it
+    assert small_service.index(**quiet).ignored == ()  # said when read, not at every update
+
+
 def _truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[:100])
 

@@ -9,6 +9,7 @@ from c5qa.app.upload import safe_filename, save_upload
     ("name", "expected"),
     [
         ("statement.pdf", "statement.pdf"),
+        ("Draft Statement.DOCX", "Draft Statement.docx"),  # #20: Word files upload too
         ("../../etc/passwd.txt", "passwd.txt"),
         ("/abs/path/x.md", "x.md"),
         ("C:\\Users\\me\\doc.html", "doc.html"),

@@ -41,7 +41,7 @@ def safe_filename(name: str) -> str | None:
 def save_upload(source: Path, original: str, corpus_dir: Path) -> Saved:
     name = safe_filename(original)
     if name is None:
-        return Saved(original, "", "refused: not a PDF, .txt, .md or .html file name")
+        return Saved(original, "", "refused: not a PDF, .docx, .txt, .md or .html file name")
     target = corpus_dir / name
     note = "" if name == Path(original).name else f"saved as {name}"
     if target.exists():

@@ -46,6 +46,8 @@ def _print_report(report: IndexReport, as_json: bool) -> None:
         print(f"skipped {failure.source}: {failure.error}")
     for group in report.duplicates:
         print(f"identical content: {', '.join(group)}")
+    for source, why in report.ignored:  # indexed, without this part of its metadata
+        print(f"indexed {source}, {why}")
 
 
 def cmd_index(args: argparse.Namespace) -> int:

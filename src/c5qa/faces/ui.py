@@ -65,7 +65,7 @@ INTRO = (
     "quoted sentences in bold."
 )
 
-UPLOAD_TYPES = [".pdf", ".txt", ".md", ".html", ".htm"]
+UPLOAD_TYPES = [".pdf", ".txt", ".md", ".html", ".htm", ".docx"]
 FAILED = "Something went wrong while answering; it has been logged. Please try again."
 UPLOADS_OFF = "Uploading is switched off for this server."
 UPLOAD_ROUTE = "/gradio_api/upload"
@@ -319,7 +319,7 @@ def add_files(
     if not allowed:  # the upload route is closed too; this guards the event itself
         raise refusal(UPLOADS_OFF)
     if not files:
-        raise refusal("Choose one or more PDF, .txt, .md or .html files first.")
+        raise refusal("Choose one or more PDF, .docx, .txt, .md or .html files first.")
     progress(0, desc="Saving and indexing")
     with _api_errors("upload"):
         pairs = [(Path(f), Path(f).name) for f in files]
@@ -854,7 +854,7 @@ def _documents_tab(service: Service, sources: gr.Dropdown) -> list[Any]:
             " — uploading is switched off for this server "
             "(set `C5QA_UPLOAD=true` on a local or password-protected server)."
         )
-        heading = "**Add documents** (PDF, .txt, .md, .html)"
+        heading = "**Add documents** (PDF, Word .docx, .txt, .md, .html)"
         gr.Markdown(heading + ("" if can_upload else switched_off))
         files = gr.File(
             file_count="multiple", file_types=UPLOAD_TYPES, interactive=can_upload, label="files"

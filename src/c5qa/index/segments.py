@@ -82,7 +82,10 @@ def document_from_record(record: dict) -> Document:
     blocks = tuple(
         Block(int(start), int(end), str(kind)) for start, end, kind in record.get("blocks", ())
     )
-    return Document(**{**record, "pages": tuple(record["pages"]), "blocks": blocks})
+    ignored = tuple(record.get("ignored", ()))  # none recorded by segments written before
+    return Document(
+        **{**record, "pages": tuple(record["pages"]), "blocks": blocks, "ignored": ignored}
+    )
 
 
 def write(directory: Path, entries: Sequence[Entry], dim: int) -> None:

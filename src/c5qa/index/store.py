@@ -101,6 +101,9 @@ class IndexReport:
     generation: str = ""
     rebuilt: str = ""  # why the whole index was rebuilt, "" when it was updated in place
     duplicates: tuple[tuple[str, ...], ...] = ()  # groups of files with identical content
+    # Metadata left out of the files read by this update, and why (each file's text is
+    # indexed all the same): (source, reason), e.g. front matter that is not YAML.
+    ignored: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict:
         return {
@@ -116,6 +119,7 @@ class IndexReport:
             "generation": self.generation,
             "rebuilt": self.rebuilt,
             "duplicates": [list(group) for group in self.duplicates],
+            "ignored": [{"source": source, "ignored": why} for source, why in self.ignored],
         }
 
 
@@ -821,6 +825,7 @@ def _report(
         seconds=time.perf_counter() - started,
         generation=generation,
         rebuilt=rebuilt,
+        ignored=tuple((e.document.source, why) for e in entries for why in e.document.ignored),
     )
 
 

@@ -26,13 +26,22 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from c5qa.ingest.blocks import BOILERPLATE, CAPTION, HEADING, LIST_ITEM, Block, classify_text, merge
+from c5qa.ingest.blocks import (
+    BOILERPLATE,
+    CAPTION,
+    HEADING,
+    LIST_ITEM,
+    PARAGRAPH,
+    Block,
+    classify_text,
+    merge,
+)
 
 if TYPE_CHECKING:  # imported where used: most corpora need only one of them
     from bs4 import PageElement
     from pypdf import PageObject, PdfReader
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm", ".docx")
 
 # pypdf logs each repair it attempts ("EOF marker not found", ...). Without a handler of its own
 # these reach stderr through logging's last resort and bury the index report; they still
@@ -61,6 +70,9 @@ class Document:
     # What each stretch of ``text`` is (heading, paragraph, list item, caption, boilerplate), so
     # answers can leave out what is not the document's own statement; () when not recorded.
     blocks: tuple[Block, ...] = ()
+    # What loading left out of the file's metadata, and why (front matter that is not YAML, a
+    # date that is no date): the text is indexed all the same, and the index report says so.
+    ignored: tuple[str, ...] = ()
 
 
 def file_sha256(path: Path) -> str:
@@ -102,6 +114,10 @@ def normalise_date(value: object) -> str:
         match = re.match(r"^(\d{4})$", text)
         return match.group(1) if match else ""
     year, month, day = match.groups()
+    try:  # a month 13 or a 30 February is no date
+        dt.date(int(year), int(month), int(day or 1))
+    except ValueError:
+        return ""
     if day:
         return f"{year}-{int(month):02d}-{int(day):02d}"
     return f"{year}-{int(month):02d}"
@@ -147,6 +163,17 @@ def decode_text(data: bytes) -> str:
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML as front matter is read: dates stay text (``normalise_date`` reads them), since
+    PyYAML's own dates raise on "2023-13-01" and would cost the whole front matter."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def split_front_matter(text: str) -> tuple[dict, str]:
     """Front matter that is not valid YAML is refused rather than loaded without metadata: the
     metadata (date, partial, url) drives filtering and citations, so silently dropping it would
@@ -155,7 +182,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     if not match:
         return {}, text
     try:
-        meta = yaml.safe_load(match.group(1) or "") or {}
+        meta = yaml.load(match.group(1) or "", Loader=_FrontMatterLoader) or {}  # a SafeLoader
     except yaml.YAMLError as exc:
         raise DocumentError(f"front matter is not valid YAML: {_one_line(exc)}") from exc
     except RecursionError as exc:  # PyYAML's composer recurses once per nesting level
@@ -163,6 +190,20 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     if not isinstance(meta, dict):
         raise DocumentError("front matter is not a YAML mapping")
     return meta, text[match.end() :]
+
+
+def read_front_matter(text: str) -> tuple[dict, str, str]:
+    """The metadata, the body, and why the front matter was ignored ("" when it was not): one
+    typo in it must not lose the document's text, so front matter that ``split_front_matter``
+    refuses is set aside whole (the file name becomes the title) and the reason kept for the
+    index report."""
+    match = _FRONT_MATTER.match(text)
+    try:
+        meta, body = split_front_matter(text)
+    except DocumentError as exc:
+        assert match is not None  # only front matter is refused
+        return {}, text[match.end() :], f"front matter ignored: {exc}"
+    return meta, body, ""
 
 
 def _clean(value: str) -> str:
@@ -194,11 +235,25 @@ def _metadata(meta: dict, path: Path) -> dict:
     }
 
 
+def _ignored_date(meta: dict) -> str:
+    """Why the front matter's date was left out ("" when it was read or there is none). A
+    list or mapping is not shown: ``str()`` of a YAML alias bomb would never finish."""
+    raw = meta.get("date")
+    if raw is None or raw == "":
+        return ""
+    value = _scalar(raw)
+    if value is not None and normalise_date(value):
+        return ""
+    shown = repr(str(value)[:40]) if value is not None else "(a list or mapping)"
+    return f"date {shown} ignored: not a date (YYYY, YYYY-MM or YYYY-MM-DD)"
+
+
 def load_text(data: bytes, path: Path, source: str) -> Document:
-    meta, body = split_front_matter(decode_text(data))
+    meta, body, problem = read_front_matter(decode_text(data))
     metadata = _metadata(meta, path)
     blocks = classify_text(body, metadata["title"])
-    return Document(source=source, text=body, blocks=blocks, **metadata)
+    ignored = tuple(x for x in (problem, _ignored_date(meta)) if x)
+    return Document(source=source, text=body, blocks=blocks, ignored=ignored, **metadata)
 
 
 def _pdf_date(value: object) -> str:
@@ -492,7 +547,59 @@ def load_html(data: bytes, path: Path, source: str) -> Document:
     return Document(source=source, text=text, title=title, date=date, blocks=blocks)
 
 
+def _docx_pieces(data: bytes) -> tuple[list[tuple[str, str]], object]:
+    """A Word file's paragraphs and table rows in reading order, each with its block kind
+    (a heading or a list item by its style, a row's cells joined by " | "), and its core
+    properties."""
+    import docx
+
+    word = docx.Document(io.BytesIO(data))
+    pieces: list[tuple[str, str]] = []
+    for item in word.iter_inner_content():
+        if isinstance(item, docx.table.Table):
+            for row in item.rows:
+                cells = [" ".join(c.text.split()) for c in row.cells]
+                pieces.append((PARAGRAPH, " | ".join(dict.fromkeys(c for c in cells if c))))
+            continue
+        style = (item.style.name if item.style is not None else "").lower()
+        kind = HEADING if style.startswith(("heading", "title")) else PARAGRAPH
+        if style.startswith("list"):  # Word's list styles: "List Paragraph", "List Bullet", …
+            kind = LIST_ITEM
+        pieces.append((kind, item.text.strip()))
+    return [(kind, text) for kind, text in pieces if text], word.core_properties
+
+
+def load_docx(data: bytes, path: Path, source: str) -> Document:
+    """Word files via python-docx: paragraphs, headings and list items as blocks, tables as
+    rows, one paragraph each (locations count them); title and date from the core
+    properties."""
+    if not data.startswith(b"PK"):
+        raise DocumentError("unreadable: not a Word file (no zip header)")
+    try:
+        pieces, properties = _docx_pieces(data)
+    except Exception as exc:
+        raise DocumentError(f"unreadable: damaged Word file ({_one_line(exc)})") from exc
+    blocks, parts, offset = [], [], 0
+    for kind, text in pieces:
+        blocks.append(Block(offset, offset + len(text), kind))
+        parts.append(text)
+        offset += len(text) + 2
+    text = "\n\n".join(parts)
+    title = _clean(properties.title or "") or title_from_filename(path)  # type: ignore[attr-defined]
+    when = properties.created or properties.modified  # type: ignore[attr-defined]
+    return Document(
+        source=source,
+        text=text,
+        title=title,
+        date=normalise_date(when),
+        # Headings and list items as Word marks them; a paragraph's kind (a caption, a
+        # dateline, boilerplate) is read from its text, as for a plain text file.
+        blocks=merge(tuple(b for b in blocks if b.kind != PARAGRAPH), classify_text(text, title)),
+    )
+
+
 _LOADERS: dict[str, Callable[[bytes, Path, str], Document]] = {
+    ".docx": load_docx,
     ".txt": load_text,
     ".md": load_text,
     ".pdf": load_pdf,
