@@ -4,7 +4,7 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: install index run serve test lint eval bench check-answers clean
+.PHONY: install ocr-tools index run serve test lint eval bench check-answers clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-install: $(STAMP)
+# OCR of scanned PDF pages needs Debian's Tesseract and Ghostscript: installed when missing
+# and run as root; otherwise said once, and the rest of the corpus indexes without OCR.
+ocr-tools:
+	@command -v tesseract >/dev/null && command -v gs >/dev/null || [ "$$(id -u)" -ne 0 ] || \
+		(apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng ghostscript)
+	@command -v tesseract >/dev/null && command -v gs >/dev/null || echo "make: scanned PDF \
+	pages are skipped until OCR is installed: sudo apt-get install tesseract-ocr \
+	tesseract-ocr-eng ghostscript" >&2
+
+install: $(STAMP) ocr-tools
 
 index: install
 	$(VENV)/bin/c5qa index

@@ -44,6 +44,7 @@ PASSAGE_KEYS = {
     "end",
     "text",
     "score",
+    "ocr",
 }
 
 
@@ -54,7 +55,8 @@ def _check_answer(obj: dict, k: int) -> None:
     for n, passage in enumerate(obj["passages"], start=1):
         assert set(passage) == PASSAGE_KEYS and passage["n"] == n
         assert isinstance(passage["start"], int) and isinstance(passage["score"], float)
-        assert passage["location"].startswith(("p. ", "¶ "))
+        assert passage["location"].startswith(("p. ", "pp. ", "¶ "))
+        assert passage["ocr"] is False  # no scan in these corpora
     for marker in {int(m) for m in __import__("re").findall(r"\[(\d+)\]", obj["answer"])}:
         assert 1 <= marker <= k
 

@@ -1,6 +1,7 @@
 """Rendering: what the chat shows of an answer, and that nothing in a document can become live
 markup in it (issue #21: document metadata is as untrusted as document text)."""
 
+import dataclasses
 import html
 import re
 from html.parser import HTMLParser
@@ -15,6 +16,7 @@ from c5qa.answer.render import (
     escape_markdown,
     markdown,
     page_html,
+    passage_json,
     reader_head,
     reader_text,
     references,
@@ -241,6 +243,14 @@ def test_sources_are_one_line_each_and_open_onto_their_card(url: str) -> None:
     assert summary == f"[1] {HOSTILE_TITLE[:63]}… (partial text) — 2024-05-01 · {passage.location}"
     assert HOSTILE_TITLE in _shown(shown)  # whole, in the card
     assert HEAD + "**" + QUOTED + "**" + TAIL in _shown(shown)
+
+
+def test_a_passage_read_by_ocr_says_so_on_its_card() -> None:
+    """#20: text OCR read from a page's image may hold misread words: its card says so."""
+    passage = dataclasses.replace(_passage("Title", SAFE_URL), ocr=True)
+    assert "Text read by OCR from the page's image" in source_card(_answer(passage), 1)
+    assert "OCR" not in source_card(_answer(_passage("Title", SAFE_URL)), 1)
+    assert passage_json(passage, 1)["ocr"] is True
 
 
 def test_references_give_each_passage_with_what_was_quoted_from_it() -> None:

@@ -36,6 +36,11 @@ class Settings:
     # ~/.cache/c5qa): it derives from the model alone, so every index on the machine shares
     # it; questions are then encoded without importing torch.
     encoder_dir: str = ""
+    # PDF pages without a text layer (scans) are read by OCR (OCRmyPDF + Tesseract, English)
+    # when Tesseract and Ghostscript are installed; its text is cached by the file's sha256 in
+    # ocr_cache (empty: $XDG_CACHE_HOME/c5qa/ocr, else ~/.cache/c5qa/ocr).
+    ocr: bool = True
+    ocr_cache: str = ""
     # Chunk size in characters and overlap in sentences; chosen by `bench/chunking.py` on the
     # eval set (see README). 900 characters stays under the model's 256-token window.
     chunk_size: int = 900

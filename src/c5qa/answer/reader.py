@@ -48,6 +48,7 @@ class Reading:
     passage: Span
     pages: tuple[int, ...]
     lost: int
+    ocr_pages: tuple[int, ...] = ()  # pages whose text OCR read from their images
 
     @property
     def is_pdf(self) -> bool:
@@ -111,6 +112,7 @@ def read(
         passage=(start, end) if start < end else (0, 0),
         pages=document.pages,
         lost=spans.count(None),
+        ocr_pages=document.ocr_pages,
     )
 
 

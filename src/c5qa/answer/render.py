@@ -132,6 +132,8 @@ def source_card(answer: Answer, n: int) -> str:
     lines = [f"*{escape_markdown(meta)}*"] if meta else []
     if passage.partial:
         lines.append("*Partial text: the corpus holds only part of this document.*")
+    if passage.ocr:
+        lines.append("*Text read by OCR from the page's image: check it against the file.*")
     lines.append(_marked(passage.text, quoted))
     if passage.url:
         lines.append(safe_link(passage.url))
@@ -185,6 +187,7 @@ def passage_json(passage: Passage, n: int) -> dict:
         "end": passage.end,
         "text": passage.text,
         "score": round(float(passage.score), 4),
+        "ocr": passage.ocr,  # its text was read by OCR from a page's image
     }
 
 
@@ -314,6 +317,12 @@ def reader_head(reading: Reading) -> str:
         lines.append(
             '<p class="reader-warning">Partial text: the corpus holds only part of this '
             "document.</p>"
+        )
+    if reading.ocr_pages:
+        pages = ", ".join(str(n) for n in reading.ocr_pages)
+        lines.append(
+            f'<p class="reader-warning">Text of page {pages} read by OCR from the page\'s '
+            "image: check it against the file.</p>"
         )
     if reading.lost:
         lost = f"{reading.lost} quoted sentence{'s are' if reading.lost > 1 else ' is'}"

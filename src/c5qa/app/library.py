@@ -36,6 +36,7 @@ from c5qa.index.store import (
 )
 from c5qa.ingest.chunking import chunk_document
 from c5qa.ingest.documents import DocumentError, load_document
+from c5qa.ingest.ocr import configured
 from c5qa.query.analysis import Corpus
 from c5qa.settings import Settings
 
@@ -293,7 +294,8 @@ class Library:
         index run says why)."""
         s = self.settings
         try:
-            document = load_document(path, path.parent, int(s.max_file_mb * 1e6))
+            ocr = configured(s.ocr, s.ocr_cache)
+            document = load_document(path, path.parent, int(s.max_file_mb * 1e6), ocr)
         except DocumentError:
             return None
         chunks = len(chunk_document(document, s.chunk_size, s.chunk_overlap))

@@ -82,10 +82,11 @@ def document_from_record(record: dict) -> Document:
     blocks = tuple(
         Block(int(start), int(end), str(kind)) for start, end, kind in record.get("blocks", ())
     )
-    ignored = tuple(record.get("ignored", ()))  # none recorded by segments written before
-    return Document(
-        **{**record, "pages": tuple(record["pages"]), "blocks": blocks, "ignored": ignored}
-    )
+    later = {  # fields segments written before them do not hold
+        "ignored": tuple(record.get("ignored", ())),
+        "ocr_pages": tuple(record.get("ocr_pages", ())),
+    }
+    return Document(**{**record, "pages": tuple(record["pages"]), "blocks": blocks, **later})
 
 
 def write(directory: Path, entries: Sequence[Entry], dim: int) -> None:

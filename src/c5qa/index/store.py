@@ -45,6 +45,7 @@ from c5qa.ingest import blocks
 from c5qa.ingest.acronyms import Acronyms
 from c5qa.ingest.chunking import Chunk, chunk_document
 from c5qa.ingest.documents import Document, DocumentError, discover, file_sha256, load_document
+from c5qa.ingest.ocr import configured
 from c5qa.settings import Settings
 
 # Bumped whenever what a generation stores changes: an index of another format is rebuilt by
@@ -702,6 +703,7 @@ def _scan(settings: Settings, usable: Committed | None) -> _Scan:
     old: dict[str, dict] = usable.manifest["documents"] if usable else {}
     by_sha = {info["sha256"]: source for source, info in old.items()}
     max_bytes = int(settings.max_file_mb * 1e6)
+    ocr = configured(settings.ocr, settings.ocr_cache)
     corpus_root = corpus_dir.resolve()
     scan_started_ns = time.time_ns()
     found = _Scan()
@@ -720,7 +722,7 @@ def _scan(settings: Settings, usable: Committed | None) -> _Scan:
                 found.held[source] = {**record, "stat": settled}
                 found.contents.append((sha, source))
                 continue
-            document = load_document(path, corpus_dir, max_bytes)
+            document = load_document(path, corpus_dir, max_bytes, ocr)
         except (DocumentError, OSError) as exc:
             found.failed.append(Failure(source, str(exc).splitlines()[0] if str(exc) else "error"))
             continue

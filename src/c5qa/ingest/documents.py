@@ -36,6 +36,7 @@ from c5qa.ingest.blocks import (
     classify_text,
     merge,
 )
+from c5qa.ingest.ocr import Ocr
 
 if TYPE_CHECKING:  # imported where used: most corpora need only one of them
     from bs4 import PageElement
@@ -73,6 +74,8 @@ class Document:
     # What loading left out of the file's metadata, and why (front matter that is not YAML, a
     # date that is no date): the text is indexed all the same, and the index report says so.
     ignored: tuple[str, ...] = ()
+    # The PDF pages (1-based) whose text was read by OCR from the page's image.
+    ocr_pages: tuple[int, ...] = ()
 
 
 def file_sha256(path: Path) -> str:
@@ -328,9 +331,33 @@ def _pdf_metadata(reader: PdfReader) -> tuple[str, str]:
     return title, _pdf_date(created)
 
 
-def load_pdf(data: bytes, path: Path, source: str) -> Document:
+def _read_by_ocr(data: bytes, parts: list[str], ocr: Ocr | None) -> tuple[int, ...]:
+    """Fill the pages without text from OCR, where it is available; the pages it filled."""
+    empty = [i for i, text in enumerate(parts) if not text.strip()]
+    if not empty or ocr is None or ocr.missing():
+        return ()
+    read = ocr.pages(data)
+    filled = [i for i in empty if i < len(read) and read[i]]
+    for i in filled:
+        parts[i] = read[i]
+    return tuple(i + 1 for i in filled)
+
+
+def _no_text(failures: list[str], ocr: Ocr | None) -> DocumentError:
+    """Why a PDF yields no text at all."""
+    if failures:
+        return DocumentError(f"unreadable: no page could be extracted ({failures[0]})")
+    if ocr is None:
+        return DocumentError("no text layer (scanned? needs OCR)")
+    if ocr.missing():
+        return DocumentError(f"no text layer (scanned? OCR needs: {ocr.missing()})")
+    return DocumentError("no text: an image-only PDF in which OCR found no text")
+
+
+def load_pdf(data: bytes, path: Path, source: str, ocr: Ocr | None = None) -> Document:
     """A page that fails to extract costs only that page (the document is marked partial);
-    the file is refused only when no page yields text."""
+    pages without a text layer are read by ``ocr`` when given; the file is refused only when
+    no page yields text."""
     from pypdf import PdfReader
 
     if b"%PDF-" not in data[:1024]:
@@ -349,28 +376,18 @@ def load_pdf(data: bytes, path: Path, source: str) -> Document:
     pages, recovered = _pdf_pages(reader)
     if not pages:
         raise DocumentError("unreadable: damaged PDF (no pages found)")
-    starts: list[int] = []
-    parts: list[str] = []
+    texts: list[str] = []
     failures: list[str] = []
-    offset = 0
     for number, page in enumerate(pages, 1):
         try:
-            page_text = _page_text(page)
+            texts.append(_page_text(page))
         except Exception as exc:
-            page_text = ""
+            texts.append("")
             failures.append(f"page {number}: {_one_line(exc)}")
-        if parts:
-            separator = page_separator(parts[-1], page_text)
-            parts.append(separator)
-            offset += len(separator)
-        starts.append(offset)
-        parts.append(page_text)
-        offset += len(page_text)
-    text = "".join(parts)
+    read_by_ocr = _read_by_ocr(data, texts, ocr)
+    text, starts = _joined(texts)
     if not text.strip():
-        if failures:
-            raise DocumentError(f"unreadable: no page could be extracted ({failures[0]})")
-        raise DocumentError("no text layer (scanned? needs OCR)")
+        raise _no_text(failures, ocr)
     title, date = _pdf_metadata(reader)
     title = title or title_from_filename(path)
     return Document(
@@ -381,7 +398,24 @@ def load_pdf(data: bytes, path: Path, source: str) -> Document:
         partial=recovered or bool(failures),
         pages=tuple(starts),
         blocks=classify_text(text, title),
+        ocr_pages=read_by_ocr,
     )
+
+
+def _joined(texts: list[str]) -> tuple[str, list[int]]:
+    """The pages' text as one, joined by ``page_separator``, and where each page starts."""
+    parts: list[str] = []
+    starts: list[int] = []
+    offset = 0
+    for page_text in texts:
+        if parts:
+            separator = page_separator(parts[-1], page_text)
+            parts.append(separator)
+            offset += len(separator)
+        starts.append(offset)
+        parts.append(page_text)
+        offset += len(page_text)
+    return "".join(parts), starts
 
 
 # A page that stops mid-sentence (no closing punctuation) and a next page that goes on in
@@ -634,8 +668,11 @@ def _check_file(path: Path, corpus_dir: Path, max_bytes: int | None) -> None:
         raise DocumentError("empty: the file is 0 bytes")
 
 
-def load_document(path: Path, corpus_dir: Path, max_bytes: int | None = None) -> Document:
+def load_document(
+    path: Path, corpus_dir: Path, max_bytes: int | None = None, ocr: Ocr | None = None
+) -> Document:
     """Load any supported file; every failure becomes a ``DocumentError`` with a short reason.
+    ``ocr`` reads a PDF's pages that have no text layer.
 
     The file is read once, so the text and its ``sha256`` always describe the same bytes even
     if the file changes meanwhile.
@@ -653,7 +690,9 @@ def load_document(path: Path, corpus_dir: Path, max_bytes: int | None = None) ->
             data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
         if max_bytes is not None and len(data) > max_bytes:
             raise DocumentError(f"too large: over the {_size(max_bytes)} limit")
-        document = loader(data, path, source)
+        document = (
+            load_pdf(data, path, source, ocr) if loader is load_pdf else loader(data, path, source)
+        )
     except DocumentError:
         raise
     except OSError as exc:

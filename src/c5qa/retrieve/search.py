@@ -6,6 +6,7 @@ so nothing after this stage has to look the document up again.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from c5qa.index.store import IndexStore
 from c5qa.ingest.chunking import Span
+from c5qa.ingest.documents import Document
 from c5qa.query.request import Filters
 from c5qa.query.terms import Terms
 from c5qa.settings import Settings
@@ -34,6 +36,7 @@ class Passage:
     text: str
     score: float
     sentences: tuple[Span, ...]  # absolute offsets into the document text
+    ocr: bool = False  # its text was read by OCR from a page's image (check it against the file)
 
 
 def make_passage(store: IndexStore, chunk_id: int, score: float) -> Passage:
@@ -53,7 +56,17 @@ def make_passage(store: IndexStore, chunk_id: int, score: float) -> Passage:
         text=chunk.text,
         score=float(score),
         sentences=chunk.sentences,
+        ocr=_on_ocr_page(doc, chunk.start, chunk.end),
     )
+
+
+def _on_ocr_page(document: Document, start: int, end: int) -> bool:
+    """Whether any page the stretch ``start:end`` of ``document`` covers was read by OCR."""
+    if not document.ocr_pages:
+        return False
+    first = bisect.bisect_right(document.pages, start)
+    last = bisect.bisect_right(document.pages, end - 1)
+    return any(first <= page <= last for page in document.ocr_pages)
 
 
 def allowed_ids(store: IndexStore, filters: Filters) -> np.ndarray:
