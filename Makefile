@@ -14,14 +14,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-# OCR of scanned PDF pages needs Debian's Tesseract and Ghostscript: installed when missing
-# and run as root; otherwise said once, and the rest of the corpus indexes without OCR.
+# OCR of scanned PDF pages needs Debian's Tesseract, Ghostscript and unpaper: installed when
+# missing and run as root; otherwise said once, and the rest of the corpus indexes without OCR.
+OCR_TOOLS := command -v tesseract >/dev/null && command -v gs >/dev/null && \
+	command -v unpaper >/dev/null
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-eng ghostscript unpaper
 ocr-tools:
-	@command -v tesseract >/dev/null && command -v gs >/dev/null || [ "$$(id -u)" -ne 0 ] || \
-		(apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng ghostscript)
-	@command -v tesseract >/dev/null && command -v gs >/dev/null || echo "make: scanned PDF \
-	pages are skipped until OCR is installed: sudo apt-get install tesseract-ocr \
-	tesseract-ocr-eng ghostscript" >&2
+	@$(OCR_TOOLS) || [ "$$(id -u)" -ne 0 ] || \
+		(apt-get update -qq && apt-get install -y -qq $(OCR_PACKAGES))
+	@$(OCR_TOOLS) || echo "make: scanned PDF pages are skipped until OCR is installed:" \
+		"sudo apt-get install $(OCR_PACKAGES)" >&2
 
 install: $(STAMP) ocr-tools
 
