@@ -18,16 +18,13 @@ from pathlib import Path
 
 from c5qa.answer.reader import Reading
 from c5qa.ingest.chunking import chunk_document
-from c5qa.ingest.documents import DocumentError, load_document
+from c5qa.ingest.documents import Document, DocumentError, load_document
 from c5qa.ingest.pages import fold, render_page
 from c5qa.settings import Settings
 
 
-def _reading(document, span: tuple[int, int]) -> Reading:
-    return Reading(
-        document.source, document.title, "", "", "", "", "", False,
-        document.text, (span,), span, document.pages, 0,
-    )  # fmt: skip
+def _reading(document: Document, span: tuple[int, int]) -> Reading:
+    return Reading(document, (span,), span, lost=0)
 
 
 def measure(samples: Path, scale: float) -> dict:

@@ -46,7 +46,7 @@ def test_a_quote_is_marked_at_its_offsets_and_the_passage_kept(store: IndexStore
     assert reading.marks == ((start, end),) and reading.lost == 0
     assert reading.passage == (start - 40, end + 5)
     assert not reading.is_pdf and reading.first_page == 1 and reading.on_page(1) == []
-    assert reading.title == store.documents[KAZAKHSTAN].title
+    assert reading.document is store.documents[KAZAKHSTAN]
 
 
 def test_a_quote_that_moved_is_found_again_and_one_that_is_gone_is_counted(

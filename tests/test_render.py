@@ -26,6 +26,7 @@ from c5qa.answer.render import (
 )
 from c5qa.answer.types import Answer, Quote, Section
 from c5qa.app.service import Service
+from c5qa.ingest.documents import Document
 from c5qa.ingest.pages import Box, PageImage
 from c5qa.retrieve.search import Passage
 
@@ -297,8 +298,7 @@ def _parsed(markup: str) -> _Tags:
 
 
 def _reading(url: str, marks: tuple, passage: tuple = (0, 0)) -> Reading:
-    text = HEAD + QUOTED + TAIL
-    return Reading(
+    document = Document(
         source="evil`![x](http://127.0.0.1:9/s.png)`<b>.txt",
         title=HOSTILE_TITLE + " <script>alert(5)</script>",
         publisher="<img src=x onerror=alert(4)>",
@@ -307,12 +307,9 @@ def _reading(url: str, marks: tuple, passage: tuple = (0, 0)) -> Reading:
         url=url,
         note="<a href=javascript:alert(6)>note</a>",
         partial=True,
-        text=text,
-        marks=marks,
-        passage=passage,
-        pages=(),
-        lost=2,
+        text=HEAD + QUOTED + TAIL,
     )
+    return Reading(document, marks, passage, lost=2)
 
 
 @pytest.mark.parametrize("url", (*HOSTILE_URLS, SAFE_URL))

@@ -240,6 +240,12 @@ class Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+def user_cache() -> Path:
+    """This project's folder in the user's cache ($XDG_CACHE_HOME, else ~/.cache): the
+    default home of what derives from inputs alone (the model's ONNX export, OCR text)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "c5qa"
+
+
 def _coerce(name: str, kind: Any, value: Any) -> Any:
     """Turn a TOML or environment value into the field's type, naming the setting on failure."""
     try:

@@ -10,12 +10,12 @@ text is found again.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from c5qa.index.store import IndexStore
-from c5qa.ingest.chunking import Span
+from c5qa.ingest.chunking import Span, page_span
+from c5qa.ingest.documents import Document
 from c5qa.query.request import BadRequest
 
 
@@ -30,25 +30,26 @@ class Cited:
 
 @dataclass(frozen=True)
 class Reading:
-    """Document ``source`` to show: its metadata and text, the ``marks`` (spans of its text)
-    of the quoted sentences, the ``passage`` they were quoted from ((0, 0) for none),
-    ``pages`` (each PDF page's start offset; () for other formats) and ``lost``: quotes no
-    longer in the document."""
+    """``document`` to show, with the ``marks`` (spans of its text) of the quoted sentences, the
+    ``passage`` they were quoted from ((0, 0) for none) and ``lost``: quotes no longer in it."""
 
-    source: str
-    title: str
-    publisher: str
-    date: str
-    kind: str
-    url: str
-    note: str
-    partial: bool
-    text: str
+    document: Document
     marks: tuple[Span, ...]
     passage: Span
-    pages: tuple[int, ...]
     lost: int
-    ocr_pages: tuple[int, ...] = ()  # pages whose text OCR read from their images
+
+    @property
+    def source(self) -> str:
+        return self.document.source
+
+    @property
+    def text(self) -> str:
+        return self.document.text
+
+    @property
+    def pages(self) -> tuple[int, ...]:
+        """Each PDF page's start offset; () for other formats."""
+        return self.document.pages
 
     @property
     def is_pdf(self) -> bool:
@@ -56,7 +57,7 @@ class Reading:
 
     def page_of(self, offset: int) -> int:
         """The 1-based page holding ``offset`` (1 for a document without pages)."""
-        return max(1, bisect.bisect_right(self.pages, offset))
+        return max(1, page_span(self.pages, offset, offset + 1)[0])
 
     @property
     def first_page(self) -> int:
@@ -98,22 +99,8 @@ def read(
     spans = [_found(text, c) for c in cited]
     marks = tuple(sorted({s for s in spans if s is not None}))
     start, end = (min(max(p, 0), len(text)) for p in passage)
-    return Reading(
-        source=document.source,
-        title=document.title,
-        publisher=document.publisher,
-        date=document.date,
-        kind=document.kind,
-        url=document.url,
-        note=document.note,
-        partial=document.partial,
-        text=text,
-        marks=marks,
-        passage=(start, end) if start < end else (0, 0),
-        pages=document.pages,
-        lost=spans.count(None),
-        ocr_pages=document.ocr_pages,
-    )
+    clipped = (start, end) if start < end else (0, 0)
+    return Reading(document, marks, clipped, spans.count(None))
 
 
 def cited_from(reference: object) -> tuple[str, list[Cited], Span]:

@@ -309,17 +309,18 @@ def _link(url: str) -> str:
 def reader_head(reading: Reading) -> str:
     """The reader's heading: title, publisher · date · kind, the partial-text warning, quotes
     no longer in the document, its note, URL and file."""
-    meta = " · ".join(x for x in (reading.publisher, reading.date, reading.kind) if x)
-    lines = [f'<div class="reader-title"><strong>{html.escape(reading.title)}</strong></div>']
+    document = reading.document
+    meta = " · ".join(x for x in (document.publisher, document.date, document.kind) if x)
+    lines = [f'<div class="reader-title"><strong>{html.escape(document.title)}</strong></div>']
     if meta:
         lines.append(f'<p class="reader-meta">{html.escape(meta)}</p>')
-    if reading.partial:
+    if document.partial:
         lines.append(
             '<p class="reader-warning">Partial text: the corpus holds only part of this '
             "document.</p>"
         )
-    if reading.ocr_pages:
-        pages = ", ".join(str(n) for n in reading.ocr_pages)
+    if document.ocr_pages:
+        pages = ", ".join(str(n) for n in document.ocr_pages)
         lines.append(
             f'<p class="reader-warning">Text of page {pages} read by OCR from the page\'s '
             "image: check it against the file.</p>"
@@ -330,11 +331,11 @@ def reader_head(reading: Reading) -> str:
             f'<p class="reader-warning">{lost} no longer in this document: it changed '
             "after the answer was given.</p>"
         )
-    if reading.note:
-        lines.append(f'<p class="reader-note">{html.escape(reading.note)}</p>')
-    if reading.url:
-        lines.append(f'<p class="reader-url">{_link(reading.url)}</p>')
-    lines.append(f'<p class="reader-file"><code>{html.escape(reading.source)}</code></p>')
+    if document.note:
+        lines.append(f'<p class="reader-note">{html.escape(document.note)}</p>')
+    if document.url:
+        lines.append(f'<p class="reader-url">{_link(document.url)}</p>')
+    lines.append(f'<p class="reader-file"><code>{html.escape(document.source)}</code></p>')
     return "\n".join(lines)
 
 

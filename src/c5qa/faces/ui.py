@@ -624,9 +624,10 @@ def _original(path: Path) -> str:
     return str(copy)
 
 
-def _shown(service: Service, reading: Reading, page: int) -> tuple[Any, ...]:
+def _shown(service: Service, reading: Reading, page: int, turned: bool = False) -> tuple[Any, ...]:
     """The reader showing ``reading`` (at PDF page ``page``; 0: the quotes' page): the column
-    shown, heading, page picture, page buttons, download, text, and the state to turn pages."""
+    shown, heading, page picture, page buttons, download, text, and the state to turn pages.
+    A page ``turned`` changes the picture alone: the heading, download and text stay."""
     number = page or reading.first_page
     kept = {
         "source": reading.source,
@@ -634,10 +635,13 @@ def _shown(service: Service, reading: Reading, page: int) -> tuple[Any, ...]:
         "passage": list(reading.passage),
         "page": number,
     }
+    picture = gr.HTML(_picture(service, reading, number), visible=reading.is_pdf)
+    if turned:
+        return (gr.skip(), gr.skip(), picture, gr.skip(), gr.skip(), gr.skip(), kept)
     return (
         gr.Column(visible=True),
         reader_head(reading),
-        gr.HTML(_picture(service, reading, number), visible=reading.is_pdf),
+        picture,
         gr.Row(visible=reading.is_pdf),
         gr.DownloadButton(value=_download(service, reading)),
         reader_text(reading),
@@ -680,59 +684,62 @@ def _unread(message: str) -> tuple[Any, ...]:
     )
 
 
-@contextmanager
-def _reader_errors(outcome: list[tuple[Any, ...]]) -> Iterator[None]:
-    """A request the reader cannot serve says why in the reader (logged at INFO); a fault is
-    logged with its trace and said as ``FAILED``."""
+def _reader_view(show: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
+    """What ``show`` returns for the reader; a request it cannot serve says why in the reader
+    (logged at INFO), a fault is logged with its trace and said as ``FAILED``."""
     try:
-        yield
+        return show()
     except (IndexProblem, ValueError) as exc:  # BadRequest is a ValueError
         event(log, logging.INFO, "reader.refused", error=_one_line(exc))
-        outcome.append(_unread(_one_line(exc)))
+        return _unread(_one_line(exc))
     except Exception:
         log.exception("reader.failed")
-        outcome.append(_unread(FAILED))
+        return _unread(FAILED)
+
+
+def _chat_reference(history: list[dict] | None, request: str) -> dict:
+    """Source ``n`` of the chat's ``k``-th sources message, as its references carry it
+    (``request`` is "k,n,time", written by ``MARKERS_JS``)."""
+    k, n = (int(x) for x in (request or "").split(",")[:2])
+    carried = [
+        found
+        for message in history or []
+        if (found := REFERENCE_DATA.search(message_text(message.get("content"))))
+    ]
+    if not (0 <= k < len(carried)):
+        raise ValueError("that answer is no longer in the conversation")
+    cited = json.loads(base64.b64decode(carried[k]["data"]))
+    if not (0 < n <= len(cited)):
+        raise ValueError(f"the answer has no source [{n}]")
+    return cited[n - 1]
 
 
 def open_cited(service: Service, history: list[dict] | None, request: str) -> tuple[Any, ...]:
-    """The reader at source ``n`` of the chat's ``k``-th sources message (``request`` is
-    "k,n,time", written by ``MARKERS_JS``), its quoted sentences marked."""
-    outcome: list[tuple[Any, ...]] = []
-    with _reader_errors(outcome):
-        k, n = (int(x) for x in (request or "").split(",")[:2])
-        carried = [
-            found
-            for message in history or []
-            if (found := REFERENCE_DATA.search(message_text(message.get("content"))))
-        ]
-        if not (0 <= k < len(carried)):
-            raise ValueError("that answer is no longer in the conversation")
-        cited = json.loads(base64.b64decode(carried[k]["data"]))
-        if not (0 < n <= len(cited)):
-            raise ValueError(f"the answer has no source [{n}]")
-        outcome.append(_shown(service, service.read(*cited_from(cited[n - 1])), 0))
-    return outcome[0]
+    """The reader at a source of the chat (``_chat_reference``), its quoted sentences marked."""
+
+    def show() -> tuple[Any, ...]:
+        return _shown(service, service.read(*cited_from(_chat_reference(history, request))), 0)
+
+    return _reader_view(show)
 
 
 def open_document(service: Service, source: str) -> tuple[Any, ...]:
     """The reader at the start of a document of the corpus (a row of the Documents table)."""
-    outcome: list[tuple[Any, ...]] = []
-    with _reader_errors(outcome):
-        outcome.append(_shown(service, service.read(source), 1))
-    return outcome[0]
+    return _reader_view(lambda: _shown(service, service.read(source), 1))
 
 
 def turn_page(service: Service, kept: dict | None, step: int) -> tuple[Any, ...]:
     """The reader's PDF ``step`` pages on (back when negative), its marks kept."""
-    outcome: list[tuple[Any, ...]] = []
-    with _reader_errors(outcome):
+
+    def show() -> tuple[Any, ...]:
         if not kept:
             raise ValueError("open a source first")
         cited = [Cited(s, e, text) for s, e, text in kept["cited"]]
         reading = service.read(kept["source"], cited, tuple(kept["passage"]))
-        last = len(reading.pages) or 1
-        outcome.append(_shown(service, reading, min(max(kept["page"] + step, 1), last)))
-    return outcome[0]
+        number = min(max(kept["page"] + step, 1), len(reading.pages) or 1)
+        return _shown(service, reading, number, turned=True)
+
+    return _reader_view(show)
 
 
 # --- layout -----------------------------------------------------------------------------------

@@ -34,7 +34,8 @@ def resolve_model(name: str) -> tuple[str, str]:
 
 class Encoder(Protocol):
     """What answering needs of a model: texts to normalised vectors. ``Embedder`` (torch, for
-    indexing) and ``onnx.OnnxEncoder`` (no torch: a question in a second) both are one."""
+    indexing) and ``onnx_encoder.OnnxEncoder`` (no torch: a question in a second) both are
+    one."""
 
     name: str
     dim: int
@@ -88,7 +89,6 @@ class Embedder:
         transformers_logging.disable_progress_bar()  # keep stderr to one line per problem
 
         self.name, location = resolve_model(model)
-        self.location = Path(location)
         self.precision = resolve_precision(precision)
         self.batch_size = batch_size
         self.model = SentenceTransformer(location, device="cpu")
@@ -176,7 +176,7 @@ class Embedder:
 
     def export_onnx(self, path: Path) -> None:
         """The model's transformer as ONNX (fp32, dynamic batch and length), for
-        ``onnx.OnnxEncoder``: questions are then encoded without importing torch."""
+        ``onnx_encoder.OnnxEncoder``: questions are then encoded without importing torch."""
         import torch
 
         transformer = self.model[0].auto_model.eval()

@@ -1,33 +1,31 @@
 """Questions encoded without torch: the model's transformer exported to ONNX once (by
-``Embedder.export_onnx``, when the index is built) and run by ONNX Runtime, with the model's own
-fast tokenizer. Importing torch and sentence-transformers took 3.3 s of a 4.1 s cold
-``c5qa ask``; this encoder is ready in a fraction of a second (#18).
+``Embedder.export_onnx``, the first time a question needs it; ``Service.encoder``) and run by
+ONNX Runtime, with the model's own fast tokenizer. Importing torch and sentence-transformers
+took 3.2 s of a 4.1 s cold ``c5qa ask``; this encoder is ready in 0.2 s (#18,
+``python bench/startup.py --baseline``).
 
 The vectors are the model's: the same tokenizer, the same mean pooling over real tokens and
-the same normalisation as sentence-transformers, in fp32 (within 1e-6 of torch's fp32 vectors,
+the same normalisation as sentence-transformers, in fp32 (within 1e-5 of torch's fp32 vectors,
 ``tests/test_onnx_encoder.py``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from c5qa.index.embedding import resolve_model
+from c5qa.settings import user_cache
 
 EXPORT_FORMAT = 1  # bumped when what an export holds changes: older exports are made again
 
 
 def export_path(folder: str, model: str) -> Path:
     """Where the ONNX export of ``model`` lives: in ``folder``, or the user's cache."""
-    if folder:
-        root = Path(folder).expanduser()
-    else:
-        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "c5qa"
+    root = Path(folder).expanduser() if folder else user_cache()
     name = resolve_model(model)[0].replace("/", "--")
     return root / "encoder" / f"{name}.onnx"
 

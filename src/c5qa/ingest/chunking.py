@@ -191,12 +191,17 @@ def _segments(document: Document) -> list[Span]:
     return list(zip(starts, [*starts[1:], len(text)], strict=True))
 
 
+def page_span(pages: tuple[int, ...], start: int, end: int) -> tuple[int, int]:
+    """The first and last 1-based pages that ``text[start:end]`` covers, given each page's
+    start offset (0, 0 for a text without pages)."""
+    return bisect.bisect_right(pages, start), bisect.bisect_right(pages, end - 1)
+
+
 def _location(document: Document, start: int, end: int, paragraph_starts: list[int]) -> str:
     """Where a chunk stands: its page or pages in a PDF, its paragraph otherwise."""
     if not document.pages:
         return f"¶ {bisect.bisect_right(paragraph_starts, start)}"
-    first = bisect.bisect_right(document.pages, start)
-    last = bisect.bisect_right(document.pages, end - 1)
+    first, last = page_span(document.pages, start, end)
     return f"p. {first}" if first == last else f"pp. {first}–{last}"
 
 

@@ -12,18 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from c5qa.settings import user_cache
+
 TOOLS = {"tesseract": "tesseract-ocr tesseract-ocr-eng", "gs": "ghostscript", "unpaper": "unpaper"}
 _SKIPPED = "[OCR skipped on page"  # OCRmyPDF's sidecar line for a page that has text
-
-
-def default_cache() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "c5qa" / "ocr"
 
 
 @dataclass(frozen=True)
@@ -89,4 +86,4 @@ def _page(text: str) -> str:
 
 def configured(enabled: bool, cache: str) -> Ocr | None:
     """The OCR the settings ask for (``ocr``, ``ocr_cache``), or None when it is off."""
-    return Ocr(Path(cache).expanduser() if cache else default_cache()) if enabled else None
+    return Ocr(Path(cache).expanduser() if cache else user_cache() / "ocr") if enabled else None

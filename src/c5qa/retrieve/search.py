@@ -6,7 +6,6 @@ so nothing after this stage has to look the document up again.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ import faiss
 import numpy as np
 
 from c5qa.index.store import IndexStore
-from c5qa.ingest.chunking import Span
+from c5qa.ingest.chunking import Span, page_span
 from c5qa.ingest.documents import Document
 from c5qa.query.request import Filters
 from c5qa.query.terms import Terms
@@ -62,10 +61,7 @@ def make_passage(store: IndexStore, chunk_id: int, score: float) -> Passage:
 
 def _on_ocr_page(document: Document, start: int, end: int) -> bool:
     """Whether any page the stretch ``start:end`` of ``document`` covers was read by OCR."""
-    if not document.ocr_pages:
-        return False
-    first = bisect.bisect_right(document.pages, start)
-    last = bisect.bisect_right(document.pages, end - 1)
+    first, last = page_span(document.pages, start, end)
     return any(first <= page <= last for page in document.ocr_pages)
 
 
