@@ -227,6 +227,12 @@ class Settings:
     # used session is dropped first.
     sessions: int = 1000
     queue_size: int = 200
+    # Fair shares of that queue (faces/fair_queue.py): a browser tab has at most a few requests
+    # waiting (a question, the theme map, a document), so 10 of one session is a script or a
+    # stuck client; a quarter of the queue for one signed-in user or remote address leaves the
+    # rest to at least three others.
+    queue_per_session: int = 10
+    queue_per_client: int = 50
     # Torch threads per process. 0: torch's default (every core) for the CLI and indexing, and
     # one in the chat, where `concurrency` questions run side by side: two questions each
     # spreading over both cores make both wait.

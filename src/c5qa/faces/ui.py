@@ -47,6 +47,7 @@ from c5qa.answer.themes import table as map_table
 from c5qa.app.auth import authenticator, load_users, login_middleware
 from c5qa.app.logs import configure, event
 from c5qa.app.service import Cited, IndexProblem, Reading, Service, cited_from
+from c5qa.faces import fair_queue
 from c5qa.query.request import Filters, message_text, parse_periods
 from c5qa.settings import Settings
 
@@ -1052,11 +1053,13 @@ class UploadsOff:
 
 def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
     """Serve with deliberate limits: ``concurrency`` requests of each event run at once (the
-    rest wait in order), at most ``queue_size`` wait (more are refused at once), uploads are
+    rest wait in order), at most ``queue_size`` wait (more are refused at once, as are those
+    over their session's or client's share: ``fair_queue``), uploads are
     capped at ``max_file_mb`` and, off loopback, everyone signs in. With uploads off, the
     upload route is closed (``UploadsOff``) and every other route that takes files (Gradio's
     component server, its screen recorder) takes none larger than 0 bytes."""
     app.queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
+    fair_queue.install(app, settings)  # no session or client takes the whole queue
     # The client's address reaches the login check, which throttles per address too.
     middleware = login_middleware()
     if upload_allowed(settings):
