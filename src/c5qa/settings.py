@@ -233,6 +233,25 @@ class Settings:
     # rest to at least three others.
     queue_per_session: int = 10
     queue_per_client: int = 50
+    # Written answers (#19, off by default): an OpenAI-compatible endpoint (Ollama, vLLM, a
+    # llama.cpp server, a hosted model) writes, and every sentence is verified against the
+    # passages it cites (answer/verify.py); the extractive answer stays the default and is
+    # given, with a note, whenever the endpoint fails or nothing it wrote is verified.
+    llm: bool = False
+    llm_url: str = ""  # the base URL, e.g. http://127.0.0.1:11434/v1
+    llm_model: str = ""
+    llm_api_key: str = field(default="", repr=False)  # a secret: never logged or shown
+    # Connecting should be quick on a working endpoint; a 270M model on 2 cores writes ~30
+    # tokens/s, so 400 tokens take ~15 s and 60 s bounds a slow one.
+    llm_connect_timeout_s: float = 5.0
+    llm_timeout_s: float = 60.0
+    llm_max_tokens: int = 400
+    # The verifier's thresholds, chosen on eval/verifier.jsonl's tuning half for a precision of
+    # "supported" >= 0.97 at the highest recall (python bench/verifier.py --tune; synonyms at
+    # 0.6 gave recall 0.43 on that half, 0.7 and 0.8 gave 0.39).
+    verify_cosine: float = 0.78
+    verify_coverage: float = 0.82
+    verify_synonym: float = 0.60
     # Torch threads per process. 0: torch's default (every core) for the CLI and indexing, and
     # one in the chat, where `concurrency` questions run side by side: two questions each
     # spreading over both cores make both wait.

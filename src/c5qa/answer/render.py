@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from c5qa.answer.diff import CLASSES, Compared
 from c5qa.answer.reader import Reading
-from c5qa.answer.types import Answer, Quote, Section
+from c5qa.answer.types import Answer, Quote, Section, Written
 from c5qa.ingest.pages import PageImage
 from c5qa.retrieve.search import Passage
 
@@ -103,10 +103,30 @@ def _lead(answer: Answer, style: _Style) -> str:
 
 
 def _paragraphs(answer: Answer, style: _Style) -> list[str]:
-    paragraphs = [_lead(answer, style)] if answer.lead or answer.verdict in ("yes", "no") else []
-    paragraphs += [_section(s, answer.passages, style) for s in answer.sections]
+    if any(w.verified for w in answer.written):  # a written answer stands in for the quotes
+        paragraphs = [" ".join(_sentence(w, style) for w in answer.written if w.verified)]
+    else:
+        leads = answer.lead or answer.verdict in ("yes", "no")
+        paragraphs = [_lead(answer, style)] if leads else []
+        paragraphs += [_section(s, answer.passages, style) for s in answer.sections]
     paragraphs += [f"*{style.text(note)}*" for note in answer.notes]
+    unsupported = [w for w in answer.written if not w.verified]
+    if unsupported:
+        paragraphs.append(_unsupported(unsupported, style))
     return paragraphs
+
+
+def _sentence(written: Written, style: _Style) -> str:
+    markers = " ".join(style.marker(n) for n in written.cites)
+    return f"{style.text(written.text)} {markers}".strip()
+
+
+def _unsupported(sentences: list[Written], style: _Style) -> str:
+    """What the model wrote that its sources do not back: apart, each with why (folded in the
+    chat, so that a reader sees it only by asking to)."""
+    heading = f"Not supported by the sources ({len(sentences)})"
+    items = "\n".join(f"- {_sentence(w, style)} — {style.text(w.reason)}" for w in sentences)
+    return _folded(_entities(heading), items) if style.chat else f"{heading}:\n{items}"
 
 
 def markdown(answer: Answer) -> str:
@@ -209,8 +229,9 @@ def _section_json(section: Section) -> dict:
 
 def to_json(answer: Answer) -> dict:
     """``ask --json``: the contract's question, answer, abstained and passages, plus the
-    structure (verdict, lead, sections, notes)."""
-    return {
+    structure (verdict, lead, sections, notes) and, for a written answer, each sentence with
+    the passages it cites and whether it was verified."""
+    shaped = {
         "question": answer.question,
         "answer": markdown(answer),
         "abstained": answer.abstained,
@@ -220,6 +241,12 @@ def to_json(answer: Answer) -> dict:
         "sections": [_section_json(s) for s in answer.sections],
         "notes": list(answer.notes),
     }
+    if answer.written:
+        shaped["written"] = [
+            {"text": w.text, "cites": list(w.cites), "verified": w.verified, "reason": w.reason}
+            for w in answer.written
+        ]
+    return shaped
 
 
 def diff_columns(compared: Compared) -> tuple[str, ...]:

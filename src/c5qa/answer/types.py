@@ -66,10 +66,23 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Written:
+    """A sentence a language model wrote (markers taken out), the passages it cites (1-based,
+    as the answer numbers them) and the verifier's verdict: only verified sentences are the
+    answer; the others are listed apart, each with ``reason``."""
+
+    text: str
+    cites: tuple[int, ...]
+    verified: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Answer:
     """``verdict`` is one of VERDICTS; ``lead`` is what the answer says before its quotes (why
     it abstains, what a yes or no rests on); ``notes`` are remarks about the question itself
-    (names no document uses, a question cut to length)."""
+    (names no document uses, a question cut to length); ``written`` holds a language model's
+    sentences when it wrote the answer (``answer/written.py``), in place of quoted sections."""
 
     question: str
     verdict: str
@@ -77,6 +90,7 @@ class Answer:
     sections: tuple[Section, ...]
     passages: tuple[Passage, ...]
     notes: tuple[str, ...] = ()
+    written: tuple[Written, ...] = ()
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:

@@ -6,7 +6,8 @@ analysis, the answerers) and never touches FAISS or the model itself.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from c5qa.answer.answerer import NOT_ENGLISH, NOTHING_TO_SEARCH, Answerer
@@ -14,7 +15,10 @@ from c5qa.answer.diff import Compared, compared, diff
 from c5qa.answer.reader import Cited, Reading, cited_from, read
 from c5qa.answer.themes import DEFAULT_THEMES, ThemeMap, ThemeMaps, parse_themes
 from c5qa.answer.types import Answer
+from c5qa.answer.verify import Verifier
+from c5qa.answer.written import Draft, messages, write
 from c5qa.app.library import DocumentRow, Library, Status
+from c5qa.app.llm import LanguageModel, LlmUnavailable
 from c5qa.index.embedding import Embedder, Encoder
 from c5qa.index.onnx_encoder import OnnxEncoder, current, export_path, write_stamp
 from c5qa.index.store import IndexProblem, IndexReport, IndexStore
@@ -33,6 +37,7 @@ __all__ = [
     "NOT_ENGLISH",
     "Cited",
     "DocumentRow",
+    "Draft",
     "IndexProblem",
     "IndexReport",
     "PageImage",
@@ -152,6 +157,32 @@ class Service:
         store, corpus = self.library.current()
         asked = self._read(request.question, request.history, corpus)
         return self.answerer.answer(asked, request, store, corpus)
+
+    def write(
+        self,
+        question: object,
+        history: object = (),
+        k: object = None,
+        filters: Filters | None = None,
+        mode: str | None = None,
+    ) -> Iterator[Draft]:
+        """A written answer as the language model writes it (``llm_url``), each sentence
+        verified as it ends; the last draft is final. The extractive answer comes instead,
+        with a one-line note, when it abstains (nothing to write from), when the model cannot
+        be reached, or when nothing it wrote is supported."""
+        request = Request.of(self.settings, question, history, k, filters, mode)
+        extractive = self.ask(question, history, k, filters, mode)
+        if extractive.abstained:
+            yield Draft(extractive, done=True)
+            return
+        verifier = Verifier(self.encoder, self.settings)
+        try:
+            model = LanguageModel(self.settings)
+            chat = messages(request.question, request.history, extractive)
+            yield from write(extractive, model.stream(chat), verifier, model.name)
+        except LlmUnavailable as exc:
+            note = f"The written answer is unavailable: {exc}; these are the quotes."
+            yield Draft(replace(extractive, notes=(*extractive.notes, note)), done=True)
 
     def compare(
         self, theme: str, periods: Sequence[Period] | None = None, k: object = None

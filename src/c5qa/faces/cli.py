@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from c5qa.answer.render import terminal, to_json
+from c5qa.answer.types import Answer
 from c5qa.app.logs import configure
 from c5qa.app.service import IndexProblem, IndexReport, Service
 from c5qa.query.request import Request
@@ -110,9 +111,30 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not args.question:
         print("c5qa ask: give a QUESTION or --batch FILE", file=sys.stderr)
         return 2
-    answer = service.ask(" ".join(args.question), k=args.k)
+    question = " ".join(args.question)
+    if args.llm or service.settings.llm:
+        answer = _written(service, question, args.k, args.json)
+    else:
+        answer = service.ask(question, k=args.k)
     print(json.dumps(to_json(answer), ensure_ascii=False) if args.json else terminal(answer))
     return 0
+
+
+def _written(service: Service, question: str, k: int | None, quiet: bool) -> Answer:
+    """The written answer; on a terminal the sentences show as the model writes them (on
+    stderr, so that stdout holds the final answer alone), each verdict as it ends."""
+    if not service.settings.llm_url:
+        raise SystemExit("c5qa ask --llm: set llm_url (C5QA_LLM_URL) to an OpenAI-compatible URL")
+    shown = 0
+    for draft in service.write(question, k=k):
+        for sentence in draft.answer.written[shown:]:
+            if not quiet:
+                mark = "ok" if sentence.verified else f"left out: {sentence.reason}"
+                print(f"  [{mark}] {sentence.text}", file=sys.stderr)
+        shown = len(draft.answer.written)
+        if draft.done:
+            return draft.answer
+    raise AssertionError("the written answer ended without a final draft")
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -336,6 +358,11 @@ def _add_ask(sub: Subcommands) -> None:
     p.add_argument("--k", type=int, default=None, help="passages to retrieve (default 5)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--batch", type=Path, help="JSON Lines of questions ('-' for stdin)")
+    p.add_argument(
+        "--llm",
+        action="store_true",
+        help="a written answer from the language model at llm_url, every sentence verified",
+    )
     p.add_argument("question", nargs="*")
     p.set_defaults(func=cmd_ask)
 
