@@ -158,3 +158,19 @@ def restore_logging() -> Iterator[None]:
             handler.close()
     root.setLevel(level)
     logging.getLogger("c5qa").setLevel(ours)
+
+
+@pytest.fixture(scope="session")
+def llm_url() -> Iterator[str]:
+    """A real OpenAI-compatible server on loopback (llama.cpp's, Gemma 3 270M), for the
+    written answers' tests; its base URL."""
+    from c5qa.measure import llm_server
+    from c5qa.measure.loadtest import free_port
+
+    port = free_port()
+    server = llm_server.start(port)
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        server.terminate()
+        server.wait(20)

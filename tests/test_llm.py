@@ -5,7 +5,6 @@ the answer honest, and these tests watch it do so on the model's real output."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,23 +14,11 @@ from c5qa.answer.verify import Verifier
 from c5qa.answer.written import about
 from c5qa.app.llm import LanguageModel, LlmUnavailable
 from c5qa.app.service import Service
-from c5qa.measure import llm_server
 from c5qa.measure.loadtest import free_port
 from c5qa.settings import Settings
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 FIRST_EXAMPLE = "What changed between the 2023 New York Declaration and the 2025 summit?"
-
-
-@pytest.fixture(scope="module")
-def llm_url() -> Iterator[str]:
-    port = free_port()
-    server = llm_server.start(port)
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.terminate()
-        server.wait(20)
 
 
 def _service(corpus_service: Service, **llm: object) -> Service:
@@ -89,3 +76,22 @@ def test_an_unreachable_or_failing_endpoint_gives_the_quotes_with_a_note(
 def test_no_endpoint_configured_is_said() -> None:
     with pytest.raises(LlmUnavailable, match="llm_url"):
         LanguageModel(Settings())
+
+
+def test_the_chat_writes_when_asked_and_offers_the_choice_only_with_a_model(
+    llm_url: str, corpus_service: Service
+) -> None:
+    from c5qa.faces.ui import QUOTES, WRITTEN, build_app, respond
+
+    service = _service(corpus_service, llm_url=llm_url)
+    replies = list(respond(service, FIRST_EXAMPLE, [], None, "", "", "", WRITTEN))
+    assert len(replies) > 2
+    final = replies[-1][0].content
+    assert "gemma3-270m" in final  # the note says who wrote, or why the quotes stand
+    plain = Service(corpus_service.settings, corpus_service.embedder)
+    for app_service, shown in ((service, True), (plain, False)):
+        app = build_app(app_service)
+        (radio,) = [
+            c for c in app.config["components"] if c["props"].get("elem_id") == "answer-style"
+        ]
+        assert radio["props"]["visible"] is shown and radio["props"]["choices"][0][0] == QUOTES

@@ -56,6 +56,15 @@ def test_a_restatement_passes_and_the_opposite_does_not(verifier: Verifier) -> N
     )
     assert not negated.verified and "opposite" in negated.reason
     assert verifier.check("The deals include aircraft.", []).reason.startswith("cites no")
+    hedged = ["Turkmenistan will consider preferential treatment for U.S. companies."]
+    granted = verifier.check(
+        "Turkmenistan granted preferential treatment to U.S. companies.", hedged
+    )
+    assert not granted.verified and "only intends or considers" in granted.reason
+    kept = verifier.check(
+        "Turkmenistan will consider preferential treatment for U.S. companies.", hedged
+    )
+    assert kept.verified
 
 
 def test_the_labelled_pairs_keep_the_precision_and_recall_measured() -> None:
@@ -68,4 +77,4 @@ def test_the_labelled_pairs_keep_the_precision_and_recall_measured() -> None:
     rows = bench.score(pairs, Verifier(Service(settings).encoder, settings))
     figures = bench.figures(rows, settings.verify_cosine, settings.verify_coverage)
     assert figures["precision"] >= 0.97
-    assert figures["recall"] >= 0.44
+    assert figures["recall"] >= 0.64

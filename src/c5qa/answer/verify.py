@@ -45,6 +45,35 @@ del NUMBER_WORDS["one"]
 _ORDINALS = "second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth"
 ORDINALS = frozenset(_ORDINALS.split())
 MAGNITUDES = frozenset({"thousand", "million", "billion", "trillion", "percent", "%"})
+# Words by which a statement only intends, considers or hopes: "Turkmenistan will consider
+# preferential treatment" does not back "Turkmenistan granted preferential treatment".
+HEDGES = frozenset(
+    [
+        "consider",
+        "considers",
+        "considering",
+        "intend",
+        "intends",
+        "intention",
+        "plan",
+        "plans",
+        "planned",
+        "propose",
+        "proposes",
+        "proposed",
+        "hope",
+        "hopes",
+        "may",
+        "might",
+        "could",
+        "aim",
+        "aims",
+        "seek",
+        "seeks",
+        "explore",
+        "explores",
+    ]
+)
 NEGATIONS = frozenset({"not", "no", "never", "neither", "nor", "without", "none", "cannot"})
 # Capitalised words that name no one in particular: a person's title ("President Biden" is
 # checked by "Biden").
@@ -147,6 +176,11 @@ def _initials(text: str) -> set[str]:
     return out
 
 
+def _hedged(text: str) -> bool:
+    lowered = re.findall(r"[a-z]+", text.lower())
+    return any(w in HEDGES for w in lowered)
+
+
 def _negated(text: str) -> bool:
     lowered = text.lower().replace("’", "'")
     return "n't" in lowered or any(w in NEGATIONS for w in re.findall(r"[a-z]+", lowered))
@@ -179,20 +213,18 @@ class Verifier:
             self._word_vectors[text] = self.encoder.encode(found)
         return self._word_vectors[text]
 
-    def coverage(self, sentence: str, cited: str) -> float:
-        """The share of the sentence's content words that the cited text uses, as the same
-        stem or as a word the model places close to it (a synonym: "pledged", "committed")."""
+    def covered(self, sentence: str, cited: str) -> list[tuple[str, bool]]:
+        """The sentence's content words in order, each with whether the cited text uses it, as
+        the same stem or as a word the model places close to it (a synonym: "pledged",
+        "committed")."""
         own = [w.lower() for w in words(sentence) if tokenize(w)]
-        if not own:
-            return 0.0
         stems = set(tokenize(cited))
-        unmatched = [w for w in own if not set(tokenize(w)) <= stems]
-        if not unmatched:
-            return 1.0
-        theirs = self._words(cited)
-        close = (self.encoder.encode(unmatched) @ theirs.T).max(axis=1)
-        synonyms = int((close >= self.settings.verify_synonym).sum())
-        return (len(own) - len(unmatched) + synonyms) / len(own)
+        flags = [set(tokenize(w)) <= stems for w in own]
+        unmatched = [w for w, flag in zip(own, flags, strict=True) if not flag]
+        if unmatched:
+            close = iter((self.encoder.encode(unmatched) @ self._words(cited).T).max(axis=1))
+            flags = [flag or bool(next(close) >= self.settings.verify_synonym) for flag in flags]
+        return list(zip(own, flags, strict=True))
 
     def check(self, sentence: str, cited: Sequence[str], about: str = "") -> Check:
         """The verdict on ``sentence`` (markers removed) against the texts it cites; ``about``
@@ -208,11 +240,18 @@ class Verifier:
         spans = [span for group in texts for span in group]
         cosines = np.concatenate(vectors) @ self.encoder.encode([sentence])[0]
         best = int(np.argmax(cosines))
-        cosine, covered = float(cosines[best]), self.coverage(sentence, joined)
-        closest = spans[best]
+        closest, cosine = spans[best], float(cosines[best])
+        flags = self.covered(sentence, joined)
+        covered = sum(f for _, f in flags) / len(flags) if flags else 0.0
+        return self._verdict(sentence, closest, cosine, covered)
+
+    def _verdict(self, sentence: str, closest: str, cosine: float, covered: float) -> Check:
+        bar = self.settings
         if _negated(sentence) != _negated(closest):
             return Check(False, "says the opposite of the cited passage", cosine, covered, closest)
-        bar = self.settings
+        if _hedged(closest) and not _hedged(sentence):
+            why = "states as certain what the cited passage only intends or considers"
+            return Check(False, why, cosine, covered, closest)
         if cosine < bar.verify_cosine or covered < bar.verify_coverage:
             why = f"not supported by the cited passages (similarity {cosine:.2f}, "
             why += f"{covered:.0%} of its terms)"

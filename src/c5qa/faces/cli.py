@@ -141,7 +141,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from c5qa.measure.evaluation import evaluate, format_report, load_questions
 
     service = Service(_settings(args))
-    questions = load_questions(args.file)
+    questions = load_questions(args.file)[: args.limit]
+    if args.llm:
+        return _eval_written(service, questions, args.json)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     reports = {mode: evaluate(service, questions, k=args.k, mode=mode) for mode in modes}
     if args.json:
@@ -151,6 +153,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"== {mode} ==")
         print(format_report(report))
         print()
+    return 0
+
+
+def _eval_written(service: Service, questions: list, as_json: bool) -> int:
+    from c5qa.measure.written_eval import evaluate_written, format_written
+
+    if not service.settings.llm_url:
+        raise SystemExit("c5qa eval --llm: set llm_url (C5QA_LLM_URL) to an OpenAI-compatible URL")
+    report = evaluate_written(service, questions)
+    if as_json:
+        _print_json({"questions": len(questions), "kinds": report})
+    else:
+        print(format_written(report))
     return 0
 
 
@@ -371,6 +386,12 @@ def _add_eval(sub: Subcommands) -> None:
     p = sub.add_parser("eval", help="recall@1/@5 and MRR on a question set")
     _common(p)
     p.add_argument("file", type=Path)
+    p.add_argument(
+        "--llm",
+        action="store_true",
+        help="written answers instead: sentences verified, citation precision, times",
+    )
+    p.add_argument("--limit", type=int, default=None, help="the first N questions only")
     p.add_argument("--k", type=int, default=5)
     p.add_argument(
         "--modes",

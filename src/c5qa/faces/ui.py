@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ from c5qa.faces import fair_queue
 from c5qa.query.request import Filters, message_text, parse_periods
 from c5qa.settings import Settings
 
+QUOTES, WRITTEN = "quotes", "written answer"
 EXAMPLES = [
     "What changed between the 2023 New York Declaration and the 2025 summit?",
     "Which firm will upgrade Kazakhstan's air traffic management system?",
@@ -430,9 +431,11 @@ def respond(
     date_from: str,
     date_to: str,
     periods: str = "",
+    style: str = QUOTES,
 ) -> Iterator[list[gr.ChatMessage]]:
-    """The chat's reply: the answer streamed a few words at a time, then the answer with
-    its sources. A refused request gets its reason; a failure, ``FAILED`` (and a log entry)."""
+    """The chat's reply: the answer streamed a few words at a time (a written answer as the
+    model writes it), then the answer with its sources. A refused request gets its reason; a
+    failure, ``FAILED`` (and a log entry)."""
     question = (message or "").strip()  # the service cuts it to length, and says so
     if not question:
         yield [gr.ChatMessage(role="assistant", content="Please type a question.")]
@@ -442,7 +445,10 @@ def respond(
         filters = Filters.chosen(
             sources, date_from, date_to, limit=service.settings.max_filter_sources
         )
-        answer, filters = _chat_answer(service, question, history, filters, periods)
+        if style == WRITTEN and service.settings.llm_url and not (periods or "").strip():
+            answer = yield from _drafts(service, question, history, filters)
+        else:
+            answer, filters = _chat_answer(service, question, history, filters, periods)
     except (IndexProblem, ValueError) as exc:  # BadRequest is a ValueError
         event(log, logging.INFO, "chat.refused", error=_one_line(exc))
         yield [gr.ChatMessage(role="assistant", content=escape_markdown(_one_line(exc)))]
@@ -458,6 +464,20 @@ def respond(
     for i in range(step, len(words) + step, step):  # stream the answer as it is "spoken"
         yield [gr.ChatMessage(role="assistant", content=" ".join(words[:i]))]
     yield [gr.ChatMessage(role="assistant", content=text), *_source_messages(answer)]
+
+
+def _drafts(
+    service: Service, question: str, history: list[dict], filters: Filters | None
+) -> Generator[list[gr.ChatMessage], None, Any]:
+    """Show a written answer as it is written: the sentences verified so far, then the one
+    under way in italics, not yet judged; returns the final answer."""
+    for draft in service.write(question, history, filters=filters):
+        if draft.done:
+            return draft.answer
+        writing = escape_markdown(draft.writing.strip())
+        text = chat_markdown(draft.answer) + (f"\n\n*{writing}*" if writing else "")
+        yield [gr.ChatMessage(role="assistant", content=text)]
+    raise RuntimeError("the written answer ended without a final draft")
 
 
 # --- the HTTP API -----------------------------------------------------------------------------
@@ -758,32 +778,48 @@ def _bind(handler: Callable[..., Any], *first: Any) -> functools.partial:
     return bound
 
 
+def _limits(service: Service) -> list[gr.components.Component]:
+    """The search limits beside the chat, and the answer's style where a model is set."""
+    with gr.Column(scale=1, min_width=240):
+        gr.Markdown("**Search only in…**")
+        # No choices in the layout, which is served before sign-in: the page's load
+        # fills them. An API caller never loads the page, so any file name is taken
+        # (one that is not in the corpus matches nothing).
+        sources = gr.Dropdown(
+            choices=[],
+            allow_custom_value=True,
+            multiselect=True,
+            label="documents",
+            info="all documents when empty",
+        )
+        date_from = gr.Textbox(label="from date", placeholder="e.g. 2023 or 2023-09")
+        date_to = gr.Textbox(label="to date", placeholder="e.g. 2025-11")
+        gr.Markdown("**Compare across time**")
+        periods = gr.Textbox(
+            label="periods",
+            placeholder="e.g. 2015-2022, 2023, 2025",
+            info="when set, the question is taken as a theme and answered per "
+            "period, side by side (all: one period per year)",
+        )
+        # Shown only where a language model is configured (#19).
+        written = bool(service.settings.llm_url)
+        style = gr.Radio(
+            [QUOTES, WRITTEN],
+            value=WRITTEN if written and service.settings.llm else QUOTES,
+            label="answer as",
+            info="a written answer keeps only the sentences its sources support",
+            visible=written,
+            elem_id="answer-style",
+        )
+    return [sources, date_from, date_to, periods, style]
+
+
 def _ask_tab(service: Service) -> tuple[gr.Dropdown, gr.Chatbot]:
     """The chat and its search limits; returns the source picker (uploads and the page's
     load fill it: the layout is served before sign-in, so it holds nothing of the corpus) and
     the conversation (the reader opens its sources)."""
     with gr.Tab("Ask"), gr.Row(equal_height=False, elem_id="ask"):
-        with gr.Column(scale=1, min_width=240):
-            gr.Markdown("**Search only in…**")
-            # No choices in the layout, which is served before sign-in: the page's load
-            # fills them. An API caller never loads the page, so any file name is taken
-            # (one that is not in the corpus matches nothing).
-            sources = gr.Dropdown(
-                choices=[],
-                allow_custom_value=True,
-                multiselect=True,
-                label="documents",
-                info="all documents when empty",
-            )
-            date_from = gr.Textbox(label="from date", placeholder="e.g. 2023 or 2023-09")
-            date_to = gr.Textbox(label="to date", placeholder="e.g. 2025-11")
-            gr.Markdown("**Compare across time**")
-            periods = gr.Textbox(
-                label="periods",
-                placeholder="e.g. 2015-2022, 2023, 2025",
-                info="when set, the question is taken as a theme and answered per "
-                "period, side by side (all: one period per year)",
-            )
+        limits = _limits(service)
         with gr.Column(scale=4):
             chat = gr.ChatInterface(
                 _bind(respond, service),
@@ -804,7 +840,7 @@ def _ask_tab(service: Service) -> tuple[gr.Dropdown, gr.Chatbot]:
                     stop_btn=True,
                     elem_id="question",
                 ),
-                additional_inputs=[sources, date_from, date_to, periods],
+                additional_inputs=limits,
                 # The question alone: the chat shows them as questions to click, not as a
                 # table with a column per search limit, empty (#17).
                 examples=[[q] for q in EXAMPLES],
@@ -815,7 +851,7 @@ def _ask_tab(service: Service) -> tuple[gr.Dropdown, gr.Chatbot]:
                 save_history=True,
             )
             _export(chat.chatbot)
-    return sources, chat.chatbot
+    return limits[0], chat.chatbot
 
 
 def _export(chatbot: gr.Chatbot) -> None:
