@@ -648,3 +648,33 @@ def test_on_a_phone_the_reader_comes_first_at_the_pages_width(browser, url: str)
     page.locator("#reader-close").click()
     page.locator("#reader").wait_for(state="hidden", timeout=10_000)
     page.close()
+
+
+def test_a_written_answer_streams_and_sets_apart_what_is_unsupported(
+    browser, llm_url: str, corpus_service: Service
+) -> None:
+    """With a model configured, the chat offers a written answer: it streams from the real
+    Gemma 3 270M server, and what its sources do not back is folded apart, with why."""
+    settings = corpus_service.settings.replace(llm_url=llm_url, llm_model="gemma3-270m")
+    app = build_app(Service(settings, corpus_service.embedder))
+    app.queue()
+    port = free_port()
+    app.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS
+    )
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.locator("#answer-style").get_by_text("written answer").click()
+        _ask(page, "Which firm will upgrade Kazakhstan's air traffic management system?")
+        answer = page.locator("[data-testid='bot']").last.inner_text()
+        assert "gemma3-270m" in answer  # who wrote it, or why the quotes stand instead
+        unsupported = page.locator("[data-testid='bot'] summary", has_text="Not supported by")
+        kept = re.search(r"(\d+) of (\d+) sentences are supported", answer)
+        none = re.search(r"None of the (\d+) sentences", answer)
+        if none or (kept and kept.group(1) != kept.group(2)):  # some left out: shown apart
+            assert unsupported.count() == 1
+        page.screenshot(path=str(ARTIFACTS / "written-answer.png"), full_page=True)
+        page.close()
+    finally:
+        app.close()

@@ -34,10 +34,15 @@ def test_facts_are_numbers_names_and_counts_not_the_opening_word() -> None:
         ("Kazakhstan will buy $7 million in Boeing aircraft.", ["million"]),
         ("Kazakhstan will buy $7 billion in Airbus aircraft.", ["Airbus"]),
         ("The US deals include Boeing aircraft.", []),  # US: the initials of "U.S."
+        ("United States deals include Boeing aircraft.", []),  # and the other way round
+        ("In November 2025 Kazakhstan bought Boeing aircraft.", []),  # the source's date
+        ("In December 2025 Kazakhstan bought Boeing aircraft.", ["December"]),
+        # Not the source's day, often its release's; "$7" is an amount, not a 7.
+        ("On November 7, 2025 Kazakhstan bought Boeing aircraft.", ["7"]),
     ],
 )
 def test_every_checkable_fact_must_be_in_the_cited_text(sentence: str, missing: list) -> None:
-    assert missing_facts(sentence, PASSAGE + " Kazakhstan United States") == missing
+    assert missing_facts(sentence, f"{PASSAGE}\n2025-11-07, Fact sheet, Kazakhstan") == missing
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +72,17 @@ def test_a_restatement_passes_and_the_opposite_does_not(verifier: Verifier) -> N
     assert kept.verified
 
 
-def test_the_labelled_pairs_keep_the_precision_and_recall_measured() -> None:
-    """eval/verifier.jsonl through bench/verifier.py, as reported: a looser verifier lets an
+@pytest.mark.parametrize(("name", "recall"), [("verifier", 0.66), ("verifier-heldout", 0.61)])
+def test_the_labelled_pairs_keep_the_precision_and_recall_measured(
+    name: str, recall: float
+) -> None:
+    """The labelled pairs through bench/verifier.py, as reported: a looser verifier lets an
     unsupported sentence through (precision), a stricter one keeps fewer (recall)."""
     bench = bench_script("verifier")
-    pairs, dropped = bench.load(bench.ROOT / "eval" / "verifier.jsonl", bench.ROOT / "corpus")
+    pairs, dropped = bench.load(bench.ROOT / "eval" / f"{name}.jsonl", bench.ROOT / "corpus")
     assert len(pairs) >= 200 and not dropped
     settings = Settings()
     rows = bench.score(pairs, Verifier(Service(settings).encoder, settings))
     figures = bench.figures(rows, settings.verify_cosine, settings.verify_coverage)
     assert figures["precision"] >= 0.97
-    assert figures["recall"] >= 0.64
+    assert figures["recall"] >= recall

@@ -247,7 +247,7 @@ class Settings:
     llm_timeout_s: float = 60.0
     llm_max_tokens: int = 400
     # The verifier's thresholds, chosen on eval/verifier.jsonl's tuning half for a precision of
-    # "supported" >= 0.97 at the highest recall (python bench/verifier.py --tune: 0.971 / 0.673
+    # "supported" >= 0.97 at the highest recall (python bench/verifier.py --tune: 0.971 / 0.694
     # there, 1.000 / 0.646 on the other half; a synonym at 0.6 of similarity kept more
     # paraphrases than 0.7 or 0.8).
     verify_cosine: float = 0.78

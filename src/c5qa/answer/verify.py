@@ -74,6 +74,9 @@ HEDGES = frozenset(
         "explores",
     ]
 )
+_MONTHS = "January February March April May June July August September October November December"
+MONTHS = tuple(_MONTHS.split())
+_ISO_DATE = re.compile(r"\b((?:19|20)\d{2})(?:-(\d{2}))?(?:-(\d{2}))?\b")
 NEGATIONS = frozenset({"not", "no", "never", "neither", "nor", "without", "none", "cannot"})
 # Capitalised words that name no one in particular: a person's title ("President Biden" is
 # checked by "Biden").
@@ -84,6 +87,7 @@ _TITLES = (
 TITLES = frozenset(_TITLES.split())
 # Numbers keep their separators and a currency sign: "$9 billion" is not "787-9".
 _WORD = re.compile(r"[A-Za-z]+\d+(?:\+\d+)?|[$€£]?\d+(?:[.,‑-]\d+)*%?|[^\W\d_]+(?:['’][^\W\d_]+)?")
+_CLAUSE = re.compile(r";|:\s|\s[—–]\s|,\s(?:and|while|which|including)\s")
 _NUMBER = re.compile(r"[$€£]?\d+(?:[.,‑-]\d+)*")
 _CAPITALISED_RUN = re.compile(r"(?:[A-Z][\w-]*\s+(?:(?:of|and|for|the)\s+)?)*[A-Z][\w-]*")
 
@@ -133,11 +137,13 @@ def _number(word: str) -> str:
 
 def missing_facts(sentence: str, cited: str) -> list[str]:
     """The facts of ``sentence`` that ``cited`` (the cited passages' text) does not hold."""
+    cited = _ISO_DATE.sub(_spelled_date, cited)
     numbers = {_number(w) for w in words(cited) if _NUMBER.search(w)}
     lowered = {w.lower() for w in words(cited)}
     numbers |= {NUMBER_WORDS[w] for w in lowered if w in NUMBER_WORDS}
     stems = set(tokenize(cited))
     initials = _initials(cited)
+    abbreviated = _abbreviated(sentence, cited)
     missing = []
     for fact in facts(sentence):
         if fact[0].isdigit():
@@ -147,10 +153,31 @@ def missing_facts(sentence: str, cited: str) -> list[str]:
         elif any(ch.isdigit() for ch in fact):
             found = fact.lower() in cited.lower()
         else:
-            found = _named(fact, lowered, stems, initials)
+            found = _named(fact, lowered, stems, initials) or fact in abbreviated
         if not found and not (fact == "percent" and "%" in cited):
             missing.append(fact)
     return missing
+
+
+def _abbreviated(sentence: str, cited: str) -> set[str]:
+    """The sentence's names that the cited text writes as their initials ("United States"
+    where it says "U.S.")."""
+    written = {w.strip(".").replace(".", "").upper() for w in cited.split() if w[:1].isupper()}
+    out: set[str] = set()
+    for run in _CAPITALISED_RUN.finditer(sentence):
+        names = [w for w in run.group().split() if w[0].isupper()]
+        if len(names) > 1 and "".join(w[0] for w in names) in written:
+            out |= set(names)
+    return out
+
+
+def _spelled_date(match: re.Match[str]) -> str:
+    """An ISO date as a sentence would write its month and year: "2021-04-23" -> "April 2021"
+    (a source's date is where a written sentence may take them from; not its day, which is
+    often the release's, not the meeting's)."""
+    year, month = match.group(1), match.group(2)
+    named = MONTHS[int(month) - 1] if month and 1 <= int(month) <= 12 else ""
+    return f"{named} {year}".strip()
 
 
 def _named(name: str, lowered: set[str], stems: set[str], initials: set[str]) -> bool:
@@ -165,8 +192,9 @@ def _named(name: str, lowered: set[str], stems: set[str], initials: set[str]) ->
 
 
 def _initials(text: str) -> set[str]:
-    """Acronyms the text's capitalised runs make ("United States" -> "US", "U.S")."""
-    out = set()
+    """Acronyms the text writes with dots ("U.S." -> "US") or its capitalised runs make
+    ("United States" -> "US", "U.S")."""
+    out = {dotted.replace(".", "") for dotted in re.findall(r"\b(?:[A-Z]\.){2,}", text)}
     for run in _CAPITALISED_RUN.finditer(text):
         capitals = "".join(w[0] for w in run.group().split() if w[0].isupper())
         for a in range(len(capitals)):  # "UN" from "United Nations General Assembly" too
@@ -187,9 +215,16 @@ def _negated(text: str) -> bool:
 
 
 def windows(text: str) -> list[str]:
-    """The passage's sentences and each pair of adjacent ones: a written sentence may join two."""
+    """The passage's sentences, each pair of adjacent ones (a written sentence may join two)
+    and the clauses of a long one (a sentence may restate one clause of it)."""
     sentences = [text[a:b] for a, b in split_sentences(text)]
-    return sentences + [f"{a} {b}" for a, b in itertools.pairwise(sentences)]
+    clauses = [
+        part.strip()
+        for sentence in sentences
+        for part in _CLAUSE.split(sentence)
+        if len(part.split()) >= 4 and part.strip() != sentence.strip()
+    ]
+    return sentences + [f"{a} {b}" for a, b in itertools.pairwise(sentences)] + clauses
 
 
 class Verifier:
