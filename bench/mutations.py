@@ -7,8 +7,9 @@ test modules (#21): a mutation the tests let pass is a promise nobody checks.
 
 Each mutation is a regular expression applied to one source file of the tree; the tree's
 ``src`` comes first on the path, so the tests run its code. The file is restored afterwards.
-A mutation whose pattern is not in the tree is reported as such. The browser tests are left
-out (the promise is that a fast test catches each mutation).
+A mutation whose pattern is not in the tree is reported as such; the tests are first run
+unmutated (the control), which must pass. The browser tests are left out (the promise is that a
+fast test catches each mutation).
 """
 
 from __future__ import annotations
@@ -67,6 +68,20 @@ MUTATIONS = (
 )
 
 
+def pytest(tree: Path, tests: tuple[str, ...]) -> tuple[int, str]:
+    """Run test modules of ``tree`` against its own code; exit code and summary line."""
+    files = [f"tests/{name}.py" for name in tests]
+    env = os.environ | {"PYTHONPATH": str(tree / "src"), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *files],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    return done.returncode, (done.stdout.strip().splitlines() or [""])[-1]
+
+
 def run(tree: Path, mutation: Mutation) -> dict:
     """Apply, run the tests, restore; what happened."""
     path = tree / mutation.path
@@ -78,19 +93,10 @@ def run(tree: Path, mutation: Mutation) -> dict:
     path.write_text(mutated, encoding="utf-8")
     started = time.perf_counter()
     try:
-        files = [f"tests/{name}.py" for name in mutation.tests]
-        env = os.environ | {"PYTHONPATH": str(tree / "src"), "HF_HUB_OFFLINE": "1"}
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *files],
-            cwd=tree,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
+        code, summary = pytest(tree, mutation.tests)
     finally:
         path.write_text(original, encoding="utf-8")
-    summary = (done.stdout.strip().splitlines() or [""])[-1]
-    caught = done.returncode == 1 and "failed" in summary
+    caught = code == 1 and "failed" in summary
     return row | {
         "result": "caught" if caught else "survived",
         "summary": summary,
@@ -103,7 +109,13 @@ def main() -> None:
     parser.add_argument("--tree", type=Path, default=ROOT, help="checkout to mutate")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    rows = [run(args.tree.resolve(), m) for m in MUTATIONS]
+    tree = args.tree.resolve()
+    # The control: unmutated, the same tests pass, or a "caught" would mean nothing.
+    every = tuple(dict.fromkeys(t for m in MUTATIONS for t in m.tests))
+    code, summary = pytest(tree, every)
+    control = {"mutation": "none (control)", "tests": list(every), "applied": 0}
+    control |= {"result": "pass" if code == 0 else "FAIL unmutated", "summary": summary}
+    rows = [control] + [run(tree, m) for m in MUTATIONS]
     if args.json:
         print(json.dumps(rows, indent=2))
         return

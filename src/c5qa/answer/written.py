@@ -69,9 +69,9 @@ def messages(question: str, history: Sequence[Message], answer: Answer) -> list[
         for n, p in enumerate(answer.passages, start=1)
     )
     outline = [
-        f"- {s.label}: " + ", ".join(f"[{q.n}]" for q in s.all_quotes())
-        for s in answer.sections
-        if s.label and s.all_quotes()
+        f"- {label}: " + ", ".join(f"[{q.n}]" for q in quotes)
+        for label, quotes in _outline(answer)
+        if quotes
     ]
     if outline:
         sources += "\n\nWhere the evidence is, by period or topic:\n" + "\n".join(outline)
@@ -86,6 +86,18 @@ def messages(question: str, history: Sequence[Message], answer: Answer) -> list[
     asked = f"{INSTRUCTION}\n\nSources:\n{sources}\n\nQuestion: {question}"
     chat.append({"role": "user", "content": asked})
     return chat
+
+
+def _outline(answer: Answer) -> list[tuple[str, tuple]]:
+    """Each labelled section's quotes, a diff's topics under their class ("Continued — trade
+    routes"), so that a model asked what changed sees what the comparison found."""
+    out = []
+    for section in answer.sections:
+        if section.parts and any(part.label for part in section.parts):
+            out += [(f"{section.label} — {p.label}", p.all_quotes()) for p in section.parts]
+        elif section.label:
+            out.append((section.label, section.all_quotes()))
+    return out
 
 
 def split_markers(sentence: str) -> tuple[str, tuple[int, ...]]:
