@@ -665,10 +665,20 @@ def test_a_written_answer_streams_and_sets_apart_what_is_unsupported(
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(f"http://127.0.0.1:{port}/")
-        page.locator("#answer-style").get_by_text("written answer").click()
-        _ask(page, "Which firm will upgrade Kazakhstan's air traffic management system?")
-        answer = page.locator("[data-testid='bot']").last.inner_text()
-        assert "gemma3-270m" in answer  # who wrote it, or why the quotes stand instead
+        page.locator("#answer-style").get_by_text("written answer", exact=True).click()
+        box = page.locator("#question textarea")
+        box.fill("Which firm will upgrade Kazakhstan's air traffic management system?")
+        box.press("Enter")
+        # The final answer says who wrote it, or why the quotes stand instead; the sources
+        # follow it.
+        page.wait_for_function(
+            "() => [...document.querySelectorAll(\"[data-testid='bot']\")]"
+            ".some(b => b.innerText.includes('gemma3-270m'))",
+            timeout=120_000,
+        )
+        page.wait_for_timeout(1_000)  # the sources' messages after it
+        bots = page.locator("[data-testid='bot']")
+        answer = next(t for t in bots.all_inner_texts() if "gemma3-270m" in t)
         unsupported = page.locator("[data-testid='bot'] summary", has_text="Not supported by")
         kept = re.search(r"(\d+) of (\d+) sentences are supported", answer)
         none = re.search(r"None of the (\d+) sentences", answer)

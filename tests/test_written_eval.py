@@ -48,3 +48,5 @@ def test_a_citation_is_precise_when_its_passage_alone_backs_the_sentence(
     verifier = Verifier(corpus_service.encoder, corpus_service.settings)
     sentence = Written(text, (n, other), True)
     assert precise(sentence, answer, verifier) == 1  # the Leidos passage, not the other
+    unshown = Written(text, (n, len(answer.passages) + 3), False, "cites a source not shown")
+    assert precise(unshown, answer, verifier) == 1

@@ -8,6 +8,7 @@ import json
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from c5qa.answer.render import terminal, to_json
@@ -141,7 +142,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from c5qa.measure.evaluation import evaluate, format_report, load_questions
 
     service = Service(_settings(args))
-    questions = load_questions(args.file)[: args.limit]
+    questions = _first_of_each_kind(load_questions(args.file), args.per_kind)[: args.limit]
     if args.llm:
         return _eval_written(service, questions, args.json)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
@@ -154,6 +155,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(format_report(report))
         print()
     return 0
+
+
+def _first_of_each_kind(questions: list, n: int | None) -> list:
+    """The first ``n`` questions of each kind, in file order (all when ``n`` is None): a
+    written answer takes seconds, so a sample across kinds is what can be run."""
+    if n is None:
+        return questions
+    counts: Counter[str] = Counter()
+    kept = []
+    for question in questions:
+        counts[question.kind] += 1
+        if counts[question.kind] <= n:
+            kept.append(question)
+    return kept
 
 
 def _eval_written(service: Service, questions: list, as_json: bool) -> int:
@@ -392,6 +407,7 @@ def _add_eval(sub: Subcommands) -> None:
         help="written answers instead: sentences verified, citation precision, times",
     )
     p.add_argument("--limit", type=int, default=None, help="the first N questions only")
+    p.add_argument("--per-kind", type=int, default=None, help="the first N questions of each kind")
     p.add_argument("--k", type=int, default=5)
     p.add_argument(
         "--modes",

@@ -66,6 +66,10 @@ INTRO = (
     "corpus and marked **[n]**; open source *[n]* below the answer to read the passage, with the "
     "quoted sentences in bold."
 )
+INTRO_WRITTEN = (
+    " A *written answer* (answer as, beside the chat) is the language model's: only its "
+    "sentences that the passage they cite supports are shown."
+)
 
 UPLOAD_TYPES = [".pdf", ".txt", ".md", ".html", ".htm", ".docx"]
 FAILED = "Something went wrong while answering; it has been logged. Please try again."
@@ -1049,7 +1053,7 @@ def build_app(service: Service) -> gr.Blocks:
     """The page, bound to ``service``. It reads nothing of the index: the corpus arrives with
     the page's load, after sign-in, and the page builds whatever state the index is in."""
     with gr.Blocks(title="C5+1 assistant", fill_height=True, delete_cache=CACHE_SWEEP) as app:
-        gr.Markdown(INTRO)
+        gr.Markdown(INTRO + (INTRO_WRITTEN if service.settings.llm_url else ""))
         with gr.Row(equal_height=False):
             with gr.Column(scale=5, min_width=320):  # the reader beside it takes 3/8
                 sources, chatbot = _ask_tab(service)

@@ -7,6 +7,7 @@ as judge in the manner of ALCE (Gao et al., 2023):
   supports its sentence, or the sentence is supported with it and not without it;
 - written: the share of answers with at least one kept sentence; refused: the model said the
   documents do not answer; fallback: nothing it wrote was kept, so the quotes were given;
+  abstained: the extractive answer found nothing to write from, so the model was not asked;
 - seconds to the first written text and to the whole answer (medians).
 """
 
@@ -25,10 +26,12 @@ from c5qa.measure.evaluation import Question
 
 
 def precise(sentence: Written, answer: Answer, verifier: Verifier) -> int:
-    """How many of the sentence's citations pull their weight."""
+    """How many of the sentence's citations pull their weight (one of a passage that was not
+    shown never does)."""
+    shown = [n for n in sentence.cites if 1 <= n <= len(answer.passages)]
     count = 0
-    for n in sentence.cites:
-        others = [m for m in sentence.cites if m != n]
+    for n in shown:
+        others = [m for m in shown if m != n]
         if _supports(sentence, answer, [n], verifier) or (
             sentence.verified and not _supports(sentence, answer, others, verifier)
         ):
@@ -61,6 +64,7 @@ def run_one(service: Service, question: Question, verifier: Verifier) -> dict:
         "precise": sum(precise(w, answer, verifier) for w in sentences),
         "written": any(w.verified for w in sentences),
         "refused": any("found no answer" in note for note in answer.notes),
+        "abstained": answer.abstained,
         "fallback": bool(sentences) and not any(w.verified for w in sentences),
         "first_s": first if first is not None else total,
         "total_s": total,
@@ -74,7 +78,7 @@ def evaluate_written(service: Service, questions: list[Question]) -> dict:
     kinds: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         kinds[row["kind"]].append(row)
-        kinds["all"].append(row)
+    kinds["all"] = rows
     return {kind: _summary(items) for kind, items in kinds.items()}
 
 
@@ -88,6 +92,7 @@ def _summary(rows: list[dict]) -> dict:
         "citation_precision": round(sum(r["precise"] for r in rows) / max(citations, 1), 3),
         "written": round(sum(r["written"] for r in rows) / len(rows), 3),
         "refused": round(sum(r["refused"] for r in rows) / len(rows), 3),
+        "abstained": round(sum(r["abstained"] for r in rows) / len(rows), 3),
         "fallback": round(sum(r["fallback"] for r in rows) / len(rows), 3),
         "first_s": round(statistics.median(r["first_s"] for r in rows), 2),
         "total_s": round(statistics.median(r["total_s"] for r in rows), 2),
@@ -96,7 +101,9 @@ def _summary(rows: list[dict]) -> dict:
 
 def format_written(report: dict) -> str:
     columns = list(next(iter(report.values())))
-    lines = ["kind".ljust(12) + "".join(c.rjust(19) for c in columns)]
+    widths = [max(len(c), 6) + 2 for c in columns]
+    lines = ["kind".ljust(10) + "".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
     for kind, summary in report.items():
-        lines.append(kind.ljust(12) + "".join(str(summary[c]).rjust(19) for c in columns))
+        cells = "".join(str(summary[c]).rjust(w) for c, w in zip(columns, widths, strict=True))
+        lines.append(kind.ljust(10) + cells)
     return "\n".join(lines)
