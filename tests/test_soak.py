@@ -21,3 +21,4 @@ def test_a_short_soak_serves_mixed_traffic_and_samples_memory(tmp_path: Path) ->
     report = result.to_json()
     assert report["errors"] == 0 and report["requests"] > 0
     assert len(report["samples"]) >= 3 and report["rss_max_mb"] > 100
+    assert report["growth_second_half"] is not None and abs(report["growth_second_half"]) < 1

@@ -52,6 +52,14 @@ class SoakResult:
             else:
                 self.requests += 1
 
+    def _second_half(self) -> float | None:
+        """RSS growth from the run's middle to its end (medians of a tenth of the run's samples)."""
+        half = [mb for t, mb in self.samples if t >= self.minutes * 30]
+        if len(half) < 2:
+            return None
+        n = max(1, len(half) // 5)
+        return round(statistics.median(half[-n:]) / statistics.median(half[:n]) - 1, 3)
+
     def to_json(self) -> dict:
         after = [mb for t, mb in self.samples if t >= self.warmup]
         settled = statistics.median(after[: max(1, len(after) // 10)]) if after else None
@@ -67,6 +75,9 @@ class SoakResult:
             "rss_end_mb": round(last, 1) if last else None,
             "rss_max_mb": round(max(mb for _, mb in self.samples), 1) if self.samples else None,
             "growth_after_warmup": round(last / settled - 1, 3) if settled and last else None,
+            # Gradio keeps up to `sessions` sessions: memory rises until they are all held, so
+            # the second half says whether it then holds still.
+            "growth_second_half": self._second_half(),
             "samples": [[round(t), round(mb, 1)] for t, mb in self.samples],
         }
 
