@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 from c5qa.answer.types import Answer, Written, label
 from c5qa.answer.verify import Verifier
+from c5qa.ingest.chunking import split_sentences
 from c5qa.query.request import Message, message_text
 
 REFUSAL = "The documents do not answer this."
@@ -38,10 +39,6 @@ EXAMPLE = (
 HISTORY_MESSAGES = 4  # the last two exchanges: enough for a follow-up, little to read
 HISTORY_CHARS = 1000
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-# A sentence ends at . ! or ? (its markers may follow) before a capital letter, or at a
-# line break; not after an initial or an abbreviation ("U.S. PARTNERSHIP", "Donald J. Trump").
-_END = re.compile(r"[.!?](?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s+[A-Z\"“(])|\n+")
-_ABBREVIATION = re.compile(r"(?:\b[A-Z]|\b[A-Z]\.[A-Z]|\b(?:Mr|Ms|Mrs|Dr|St|No|Sen|Rep))$")
 
 
 @dataclass(frozen=True)
@@ -111,23 +108,35 @@ def split_markers(sentence: str) -> tuple[str, tuple[int, ...]]:
 
 def sentences(pieces: Iterator[str]) -> Iterator[tuple[str, str]]:
     """(ended sentence or "", the text under way) as pieces of text arrive; the rest of the
-    text is the last sentence."""
+    text is the last sentence. Sentences are the corpus's (``split_sentences``: it knows
+    "U.S." and "Donald J. Trump", and keeps a sentence's markers with it); one ends once the
+    next has begun with a word, so that a marker still arriving is not lost to it."""
     buffer = ""
     for piece in pieces:
         buffer += piece
-        while (end := _end(buffer)) is not None:
-            ended, buffer = buffer[:end], buffer[end:].lstrip()
-            yield ended.strip(), buffer
+        ended, buffer = _ended(buffer)
+        for sentence in ended:
+            yield sentence, buffer
         yield "", buffer
-    if buffer.strip():
-        yield buffer.strip(), ""
+    for sentence in _split(buffer):
+        yield sentence, ""
 
 
-def _end(text: str) -> int | None:
-    for match in _END.finditer(text):
-        if match.group().startswith("\n") or not _ABBREVIATION.search(text[: match.start()]):
-            return match.end()
-    return None
+def _split(text: str) -> list[str]:
+    """Sentences of ``text``, a line break ending one too (a model's list)."""
+    return [line[a:b] for line in text.split("\n") for a, b in split_sentences(line)]
+
+
+def _ended(buffer: str) -> tuple[list[str], str]:
+    """The sentences of ``buffer`` that have ended, and the text still under way."""
+    *lines, rest = buffer.split("\n")
+    ended = _split("\n".join(lines))
+    spans = split_sentences(rest)
+    while len(spans) > 1 and re.search(r"[^\W\d_]", _MARKERS.sub("", rest[spans[1][0] :])):
+        ended.append(rest[spans[0][0] : spans[0][1]])
+        rest = rest[spans[1][0] :]
+        spans = split_sentences(rest)
+    return ended, rest
 
 
 def judge(sentence: str, answer: Answer, verifier: Verifier) -> Written | None:

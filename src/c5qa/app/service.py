@@ -153,7 +153,9 @@ class Service:
         filters: Filters | None = None,
         mode: str | None = None,
     ) -> Answer:
-        request = Request.of(self.settings, question, history, k, filters, mode)
+        return self._answer(Request.of(self.settings, question, history, k, filters, mode))
+
+    def _answer(self, request: Request) -> Answer:
         store, corpus = self.library.current()
         asked = self._read(request.question, request.history, corpus)
         return self.answerer.answer(asked, request, store, corpus)
@@ -171,7 +173,7 @@ class Service:
         with a one-line note, when it abstains (nothing to write from), when the model cannot
         be reached, or when nothing it wrote is supported."""
         request = Request.of(self.settings, question, history, k, filters, mode)
-        extractive = self.ask(question, history, k, filters, mode)
+        extractive = self._answer(request)
         if extractive.abstained:
             yield Draft(extractive, done=True)
             return
